@@ -308,9 +308,8 @@ def test_postgresql_server(tmp_path):
 
 
 def test_id_checksum_agrees_with_stdnum():
-    from stdnum.cn import ric
-
     import numpy as np
+    from stdnum.cn import ric
 
     rng = np.random.default_rng(1)
     base = [f"{rng.integers(110000, 659999)}{1950 + i % 60}{1 + i % 12:02d}{1 + i % 28:02d}{rng.integers(0, 999):03d}" for i in range(400)]

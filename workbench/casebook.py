@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from .quality import PROBLEM_COLUMNS, QualityReport
-from .schema import TABLE_NAMES, TABLES, coerce_frame, empty_frame
+from .schema import TABLE_NAMES, empty_frame
 from .vocab import norm_keys, vocabularies
 
 __all__ = ["Casebook", "region_prefix", "period_bounds"]
@@ -126,7 +126,6 @@ class Casebook:
         header the alias tables know), through the same checks as :func:`workbench.load`."""
         from .config import get_config
         from .io.assemble import assemble
-        from .io.sources import RawTable
 
         raws = []
         frames = {"cases": cases, "events": events, "petitioners": petitioners,
@@ -330,10 +329,10 @@ LEVELS = ("village", "township", "county", "city", "province", "central")
 
 def _frame_table(df: pd.DataFrame, table: str, name: str):
     """A DataFrame as a raw source table (headers mapped like any other source)."""
+    import numpy as np
+
     from .io.sources import RawTable
     from .vocab import header_map
-
-    import numpy as np
 
     hmap = header_map()
     mapping = hmap.map_headers(table, [str(c) for c in df.columns])
@@ -343,5 +342,3 @@ def _frame_table(df: pd.DataFrame, table: str, name: str):
     out["_sheet"] = ""
     return RawTable(name, "", table, out, 0, mapping)
 
-
-_ = (TABLES, coerce_frame)

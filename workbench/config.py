@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from typing import Any
 from pathlib import Path
 
 __all__ = ["Config", "get_config", "set_config"]
@@ -43,7 +44,7 @@ class Config:
         cls, env: Mapping[str, str] | None = None, search_from: str | Path | None = "."
     ) -> Config:
         env = os.environ if env is None else env
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         if search_from is not None:
             values.update(_from_files(Path(search_from)))
         names = {f.name for f in fields(cls)}
@@ -57,7 +58,7 @@ class Config:
         return cfg
 
 
-def _from_files(start: Path) -> dict[str, object]:
+def _from_files(start: Path) -> dict[str, Any]:
     here = start.resolve()
     for d in (here, *here.parents):
         for name in ("workbench.toml", "pyproject.toml"):

@@ -248,10 +248,12 @@ def split_category(
     idx = next(s for s in (combined, l1, l2) if s is not None).index
     raw1 = pd.Series(pd.NA, index=idx, dtype="str")
     raw2 = pd.Series(pd.NA, index=idx, dtype="str")
+    if not len(idx):
+        return raw1, raw2, pd.Series(False, index=idx, dtype=bool)
     if combined is not None:
-        parts = combined.astype("str").str.strip().str.split(_CAT_SPLIT, n=1, regex=True)
-        raw1 = parts.str[0].astype("str")
-        raw2 = parts.str[1].astype("str")
+        parts = combined.astype("str").str.strip().str.extract(r"^(.*?)(?:" + _CAT_SPLIT + r"(.*))?$")
+        raw1 = parts[0].astype("str")
+        raw2 = parts[1].astype("str")
     if l1 is not None:
         raw1 = raw1.where(raw1.notna() & (raw1 != ""), l1.astype("str"))
     if l2 is not None:

@@ -54,7 +54,10 @@ def load(
     skipped: list[Skipped] = []
     for src in sources:
         for item in read_source(src, hmap, columns, sheet):
-            (raws if isinstance(item, RawTable) else skipped).append(item)
+            if isinstance(item, RawTable):
+                raws.append(item)
+            else:
+                skipped.append(item)
     if not any(r.table == "cases" for r in raws):
         found = "; ".join(f"{r.file}[{r.sheet}] → {r.table}" for r in raws) or "nothing recognised"
         notes = "; ".join(f"{s.file}[{s.sheet}]: {s.note}" for s in skipped)

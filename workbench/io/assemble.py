@@ -589,7 +589,7 @@ def _derive_events(cases: pd.DataFrame, have: set) -> pd.DataFrame:
     c = cases.loc[~cases["case_id"].isin(have)]
     if not len(c):
         return empty_frame("events").iloc[0:0]
-    parts = []
+    parts: list[pd.DataFrame] = []
 
     def part(at_col: str, action: str, frm: str | None, to: str | None, role=None) -> None:
         if at_col not in c:

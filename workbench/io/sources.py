@@ -12,7 +12,7 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,7 +97,7 @@ def _header_score(cells: Iterable[object], known: set[str]) -> int:
     return sum(1 for c in cells if norm_key(c) in known)
 
 
-def _find_header_row(rows: list[list[object]], hmap: HeaderMap) -> int | None:
+def _find_header_row(rows: Sequence[Sequence[object]], hmap: HeaderMap) -> int | None:
     known = {norm_key(h) for h in hmap.known_headers()}
     for table in hmap.lookup.values():
         known.update(table)
@@ -151,7 +151,7 @@ def _missing_error(file: str, headers: list[str], hmap: HeaderMap, columns) -> L
 
 
 def _frame_from_grid(
-    rows: list[list[object]], header_idx: int, file: str, sheet: str, first_row_number: int
+    rows: Sequence[Sequence[object]], header_idx: int, file: str, sheet: str, first_row_number: int
 ) -> tuple[list[str], pd.DataFrame, int]:
     """Rows after the header → object frame with provenance; blank rows skipped and counted."""
     headers = _dedupe([("" if h is None else str(h)) for h in rows[header_idx]])
@@ -321,9 +321,15 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
             extra += nl
     if extra.any():
         lines = lines + np.concatenate([[0], np.cumsum(extra)[:-1]])
+    blank = pd.Series(True, index=df.index)
+    for c in headers:
+        blank &= df[c].isna() | (df[c].str.strip() == "").fillna(True)
     df["_row"] = lines
     df["_file"] = path.name
     df["_sheet"] = ""
+    n_blank_rows = int(blank.sum())
+    if n_blank_rows:
+        df = df.loc[~blank.to_numpy()].reset_index(drop=True)
     problems = pd.DataFrame(
         {
             "file": path.name, "sheet": "", "row": pd.array([n for n, _ in bad], dtype="Int64"),
@@ -332,7 +338,7 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
         },
         columns=PROBLEM_COLUMNS,
     )
-    res = _finish(path.name, "", headers, df, h + 1, hmap, columns, len(blank_lines), problems)
+    res = _finish(path.name, "", headers, df, h + 1, hmap, columns, len(blank_lines) + n_blank_rows, problems)
     if isinstance(res, RawTable):
         res.problems["table"] = res.table
     return [res]

@@ -1,0 +1,111 @@
+"""The ``workbench`` command.
+
+    workbench sample --cases 20000 --out data/sample     generate a synthetic city's ledger
+    workbench check FILE [FILE ...]                       load, print the quality account
+    workbench lab                                         JupyterLab on the start notebook
+    workbench render [--out out/00_start_here.html]       run the start notebook headless to HTML
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+START = "00_start_here.ipynb"
+
+
+def _repo_root() -> Path:
+    for d in (Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[1]):
+        if (d / "notebooks" / START).is_file():
+            return d
+    raise SystemExit(f"cannot find notebooks/{START}: run this inside the workbench checkout")
+
+
+def _check(args: argparse.Namespace) -> int:
+    import workbench
+    from workbench.config import set_config
+
+    if args.lang:
+        set_config(language=args.lang)
+    try:
+        book = workbench.load(args.paths, sheet=args.sheet)
+    except workbench.LoadError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    report = book.quality()
+    print(book)
+    print(report)
+    if args.quarantine and len(book.quarantine):
+        book.quarantine.to_csv(args.quarantine, index=False, encoding="utf-8-sig")
+        print(f"\nproblems written to {args.quarantine}")
+    elif len(book.quarantine):
+        q = book.quarantine.head(args.show)
+        print()
+        for r in q.itertuples():
+            where = f"{r.file}" + (f"[{r.sheet}]" if r.sheet else "") + f" 第{r.row}行" if r.row is not None else r.file
+            print(f"  {where} {r.column}={r.value!r}: {r.message}")
+        if len(book.quarantine) > args.show:
+            print(f"  … {len(book.quarantine) - args.show} more (use --quarantine FILE.csv to save all)")
+    return 1 if report.n_quarantined else 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from workbench.sample import write_sample
+
+    out = write_sample(args.out, n_cases=args.cases, seed=args.seed)
+    print(f"sample written to {out}")
+    return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    import subprocess
+
+    root = _repo_root()
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", str(Path("notebooks") / START)]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    return subprocess.call(cmd, cwd=root)
+
+
+def _render(args: argparse.Namespace) -> int:
+    from workbench.notebooks import run_notebook
+
+    root = _repo_root()
+    out = Path(args.out) if args.out else root / "out" / START.replace(".ipynb", ".html")
+    params = {"SAMPLE": str(Path(args.data).resolve())} if args.data else None
+    path = run_notebook(root / "notebooks" / START, out, parameters=params)
+    print(f"rendered {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="workbench", description="Petition supervision workbench (信访督查工作台)")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="load ledgers and print what could not be taken as it is")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("--sheet", default=None, help="only this sheet / table")
+    c.add_argument("--quarantine", default=None, help="write every problem to this CSV file")
+    c.add_argument("--show", type=int, default=30, help="problems to print (default 30)")
+    c.add_argument("--lang", choices=["zh", "en"], default=None)
+    c.set_defaults(func=_check)
+    s = sub.add_parser("sample", help="generate a synthetic city's ledger in export form")
+    s.add_argument("--cases", type=int, default=20000)
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--out", default="data/sample")
+    s.set_defaults(func=_sample)
+    lab = sub.add_parser("lab", help="open JupyterLab on the start notebook")
+    lab.add_argument("--no-browser", action="store_true")
+    lab.set_defaults(func=_lab)
+    r = sub.add_parser("render", help="run the start notebook headless and write HTML")
+    r.add_argument("--out", default=None)
+    r.add_argument("--data", default=None, help="folder with ledger.xlsx and events.csv (default: the bundled sample)")
+    r.set_defaults(func=_render)
+    args = p.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Run notebooks headless (papermill-style parameters) and render them to HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["run_notebook", "inject_parameters"]
+
+
+def inject_parameters(nb, parameters: Mapping[str, object]) -> None:
+    """Insert a cell after the one tagged ``parameters`` that overrides its values."""
+    import nbformat
+
+    src = "# injected parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
+    cell = nbformat.v4.new_code_cell(src)
+    cell.metadata["tags"] = ["injected-parameters"]
+    idx = next((i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), -1)
+    nb.cells.insert(idx + 1, cell)
+
+
+def run_notebook(
+    path: str | Path,
+    html_out: str | Path | None = None,
+    parameters: Mapping[str, object] | None = None,
+    timeout: int = 600,
+    hide_code: bool = False,
+):
+    """Execute a notebook in its own folder; optionally write it as HTML. Returns the HTML path
+    (or the executed notebook when no HTML is asked for)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    if parameters:
+        inject_parameters(nb, parameters)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    if html_out is None:
+        return nb
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = hide_code
+    body, _ = exporter.from_notebook_node(nb)
+    out = Path(html_out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(body, encoding="utf-8")
+    return out
