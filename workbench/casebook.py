@@ -35,6 +35,7 @@ import pandas as pd
 
 from .quality import PROBLEM_COLUMNS, QualityReport
 from .schema import TABLE_NAMES, empty_frame
+from ._fast import isin
 from .vocab import norm_keys, vocabularies
 
 __all__ = ["Casebook", "region_prefix", "period_bounds"]
@@ -259,7 +260,7 @@ class Casebook:
             mask &= c["channel"].isin(wanted)
             applied["channel"] = channel
         if cases is not None:
-            mask &= c["case_id"].isin(list(cases))
+            mask &= isin(c["case_id"], list(cases))
             applied["cases"] = "explicit list"
         return self._subset(c.loc[mask], applied)
 
@@ -281,9 +282,9 @@ class Casebook:
 
     def _subset(self, cases: pd.DataFrame, applied: Mapping[str, object]) -> Casebook:
         ids = cases["case_id"]
-        ev = self.events.loc[self.events["case_id"].isin(ids)]
-        links = self.case_petitioners.loc[self.case_petitioners["case_id"].isin(ids)]
-        pets = self.petitioners.loc[self.petitioners["petitioner_id"].isin(links["petitioner_id"])]
+        ev = self.events.loc[isin(self.events["case_id"], ids).to_numpy()]
+        links = self.case_petitioners.loc[isin(self.case_petitioners["case_id"], ids).to_numpy()]
+        pets = self.petitioners.loc[isin(self.petitioners["petitioner_id"], links["petitioner_id"]).to_numpy()]
         return replace(self, cases=cases.reset_index(drop=True), events=ev.reset_index(drop=True),
                        case_petitioners=links.reset_index(drop=True), petitioners=pets.reset_index(drop=True),
                        filters=dict(applied))

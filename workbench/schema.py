@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -217,6 +218,18 @@ def empty_frame(table: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series([], dtype=DTYPES[c.kind]) for c in spec.all_columns})
 
 
+def null_column(n: int, kind: str) -> pd.Series:
+    """A column of ``n`` missing values of a kind, built without a Python list."""
+    if kind == "str":
+        import pyarrow as pa
+
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.nulls(n, pa.large_string())])).astype("str"))
+    if kind == "datetime":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ms]"))
+    values = np.zeros(n, dtype={"int": "int32", "float": "float64", "bool": "bool"}[kind])
+    return pd.Series(pd.array(values, dtype=DTYPES[kind])).mask(np.ones(n, dtype=bool))
+
+
 def coerce_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Add missing canonical columns, cast declared ones, canonical columns first, extras after.
 
@@ -233,7 +246,7 @@ def coerce_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
                 s = s.astype(dtype)
             out[c.name] = s.reset_index(drop=True)
         else:
-            out[c.name] = pd.Series(pd.array([None] * n, dtype=dtype))
+            out[c.name] = null_column(n, c.kind)
     extras = [c for c in df.columns if c not in out]
     for c in extras:
         out[c] = df[c].reset_index(drop=True)

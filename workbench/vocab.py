@@ -86,11 +86,20 @@ class Vocabularies:
     def normalise(self, vocab: str, values: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Map raw values to codes. Returns (codes, unknown) where unknown marks non-empty
         values that match no alias; empty values map to NA and are not unknown."""
-        keys = norm_keys(values)
-        codes = keys.map(self.lookup[vocab]).astype("str")
-        present = keys.notna() & (keys != "")
-        unknown = present & codes.isna()
-        return codes, unknown.astype(bool)
+        from ._fast import by_unique
+
+        lookup = self.lookup[vocab]
+
+        def one(u: pd.Series) -> pd.Series:
+            keys = norm_keys(u)
+            codes = keys.map(lookup).astype("str")
+            present = keys.notna() & (keys != "")
+            return pd.Series(np.where(present & codes.isna(), "\x00?", codes.fillna("").to_numpy(dtype=object)), dtype="str")
+
+        mapped = by_unique(values.astype("str"), one)
+        unknown = (mapped == "\x00?").fillna(False).astype(bool)
+        codes = mapped.where(~unknown & (mapped != ""), pd.NA).astype("str")
+        return codes, unknown
 
     def label(self, vocab: str, code: str | None, language: str = "zh") -> str:
         if code is None or (isinstance(code, float) and np.isnan(code)):
@@ -237,6 +246,29 @@ _CAT_SPLIT = r"\s*[_/／＿|｜>＞\-—]+\s*"
 
 
 def split_category(
+    combined: pd.Series | None = None,
+    l1: pd.Series | None = None,
+    l2: pd.Series | None = None,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Like :func:`_split_category`, computed once per distinct combination of inputs."""
+    cols = {k: v.astype("str") for k, v in (("c", combined), ("a", l1), ("b", l2)) if v is not None}
+    frame = pd.DataFrame(cols)
+    if not len(frame):
+        return _split_category(combined, l1, l2)
+    key = frame.fillna("\x00").agg("\x1f".join, axis=1) if len(cols) > 1 else frame.iloc[:, 0]
+    codes, uniques = pd.factorize(key, use_na_sentinel=False)
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+    sub = frame.iloc[first]
+    r1, r2, unk = _split_category(sub.get("c"), sub.get("a"), sub.get("b"))
+    idx = frame.index
+    return (
+        pd.Series(r1.array.take(codes), index=idx, dtype="str"),
+        pd.Series(r2.array.take(codes), index=idx, dtype="str"),
+        pd.Series(unk.to_numpy()[codes], index=idx, dtype=bool),
+    )
+
+
+def _split_category(
     combined: pd.Series | None = None,
     l1: pd.Series | None = None,
     l2: pd.Series | None = None,

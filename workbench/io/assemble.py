@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._fast import by_unique, isin
 from ..dates import parse_dates
 from ..quality import FLAGGED, QUARANTINED, ProblemLog, QualityReport
 from ..schema import LEVEL_ORDER, TABLES, coerce_frame, empty_frame
@@ -75,7 +76,7 @@ def to_text(s: pd.Series) -> pd.Series:
         return s.dt.strftime("%Y-%m-%d %H:%M:%S").astype("str")
     if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         return s.map(_cell_text, na_action="ignore").astype("str")
-    return s.map(_cell_text).astype("str")
+    return by_unique(s, lambda u: u.map(_cell_text).astype("str")).astype("str")
 
 
 def _numeric_cells(s: pd.Series) -> pd.Series:
@@ -204,7 +205,7 @@ class _Cleaner:
             return pd.Series(pd.NA, index=df.index, dtype="Float64")
         raw = df[col]
         text = to_text(raw)
-        num = pd.to_numeric(text.str.replace(r"[,，\s]|人$", "", regex=True), errors="coerce")
+        num = by_unique(text, lambda u: pd.to_numeric(u.str.replace(r"[,，\s]|人$", "", regex=True), errors="coerce").astype("Float64"))
         bad = text.notna() & num.isna()
         self.log.add(df, bad, table, col, "unparseable_number", FLAGGED, text)
         df[col] = num.astype("Float64")
@@ -244,10 +245,15 @@ class _Refs:
 
     def resolve(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
         v = to_text(values)
-        known = v.isin(self.ids)
-        mapped = v.map(self.by_name)
-        out = v.where(known, mapped).where(known | mapped.notna(), v)
-        unknown = v.notna() & ~known & mapped.isna()
+
+        def one(u: pd.Series) -> pd.Series:
+            known = u.isin(self.ids)
+            mapped = u.map(self.by_name)
+            return u.where(known, mapped).where(known | mapped.notna(), "\x00?" + u).astype("str")
+
+        out = by_unique(v, one).astype("str")
+        unknown = out.str.startswith("\x00?").fillna(False).astype(bool)
+        out = out.where(~unknown, v)
         return out.astype("str"), unknown
 
 
@@ -440,11 +446,11 @@ def assemble(
         log.add(pet, no_id, "petitioners", "name", "missing_required", QUARANTINED)
         drop_pet |= no_id
         has_case = pet["case_id"].notna()
-        unknown_case = has_case & ~pet["case_id"].isin(case_ids) & ~drop_pet
+        unknown_case = has_case & ~isin(pet["case_id"], case_ids) & ~drop_pet
         log.add(pet, unknown_case & ~pet["_inline"], "petitioners", "case_id", "unknown_case", QUARANTINED)
         drop_pet |= unknown_case
         known_pet = set(pet.loc[~link_only & ~drop_pet, "petitioner_id"])
-        unknown_pet = link_only & ~pet["petitioner_id"].isin(known_pet) & ~drop_pet
+        unknown_pet = link_only & ~isin(pet["petitioner_id"], known_pet) & ~drop_pet
         log.add(pet, unknown_pet, "petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
         drop_pet |= unknown_pet
         valid = valid_id_numbers(pet["id_number"])
@@ -479,7 +485,7 @@ def assemble(
     log.add(ev, unknown & ~drop_ev, "events", "action", "unknown_value", QUARANTINED, raw_action)
     drop_ev |= codes.isna()
     ev["action"] = codes
-    unknown_case = ~ev["case_id"].isin(case_ids) & ~drop_ev
+    unknown_case = ~isin(ev["case_id"], case_ids) & ~drop_ev
     log.add(ev, unknown_case, "events", "case_id", "unknown_case", QUARANTINED)
     drop_ev |= unknown_case
     cl.vocab_col(ev, "events", "role", "event_role")
@@ -501,7 +507,7 @@ def assemble(
     ev["derived"] = False
 
     # ---------------- derived event log for cases without one
-    derived_ev = _derive_events(cases, set(ev["case_id"]) if len(ev) else set())
+    derived_ev = _derive_events(cases, ev["case_id"])
     n_derived_ev = len(derived_ev)
     if n_derived_ev:
         derived_ev["seq"] = np.arange(len(ev), len(ev) + n_derived_ev)
@@ -584,9 +590,9 @@ def assemble(
     )
 
 
-def _derive_events(cases: pd.DataFrame, have: set) -> pd.DataFrame:
+def _derive_events(cases: pd.DataFrame, have: pd.Series) -> pd.DataFrame:
     """A minimal event log from the case dates, for cases that have no events."""
-    c = cases.loc[~cases["case_id"].isin(have)]
+    c = cases.loc[~isin(cases["case_id"], have)]
     if not len(c):
         return empty_frame("events").iloc[0:0]
     parts: list[pd.DataFrame] = []
@@ -683,8 +689,7 @@ def derive_flags(cases: pd.DataFrame, units: pd.DataFrame, links: pd.DataFrame) 
         j = j.sort_values(["received_at", "case_id"], kind="stable")
         key = [j["petitioner_id"], j["category_l1"].fillna(""), j["category_l2"].fillna("")]
         earlier = j.groupby(key, sort=False).cumcount() > 0
-        later_cases = set(j.loc[earlier, "case_id"])
-        repeat |= cases["case_id"].isin(later_cases)
+        repeat |= isin(cases["case_id"], j.loc[earlier, "case_id"])
     cases["is_first"] = (~repeat).astype("boolean")
     return cases
 

@@ -289,15 +289,19 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
         return "skip"
 
     names = [f"c{i}" for i in range(len(headers))]
-    try:
-        tbl = pcsv.read_csv(
-            pa.BufferReader(data[bom:]) if encoding == "utf-8" else pa.BufferReader(data),
+    quoted = b'"' in data
+    body = memoryview(data)[bom:] if encoding == "utf-8" else memoryview(data)
+
+    def parse(threads: bool):
+        invalid.clear()
+        return pcsv.read_csv(
+            pa.BufferReader(body),
             read_options=pcsv.ReadOptions(
                 skip_rows=h + 1, column_names=names, encoding="utf8" if encoding == "utf-8" else encoding,
-                use_threads=False, block_size=1 << 24,
+                use_threads=threads, block_size=1 << 24,
             ),
             parse_options=pcsv.ParseOptions(
-                delimiter=delimiter, invalid_row_handler=on_invalid, newlines_in_values=True,
+                delimiter=delimiter, invalid_row_handler=on_invalid, newlines_in_values=quoted,
                 ignore_empty_lines=False,
             ),
             convert_options=pcsv.ConvertOptions(
@@ -305,6 +309,13 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
                 null_values=[""], quoted_strings_can_be_null=True,
             ),
         )
+
+    try:
+        # Threads first (row numbers of bad lines are unknown then); a file with bad lines is
+        # read again on one thread, which reports the line number of each.
+        tbl = parse(threads=True)
+        if invalid:
+            tbl = parse(threads=False)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise LoadError(f"{path}: cannot be parsed as CSV ({exc})") from exc
     df = tbl.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan) if t == pa.string() else None)
@@ -313,14 +324,20 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
     bad = [(n, text) for n, text, _ in invalid if text.strip()]
     skipped_lines = np.array(sorted([n for n, _ in bad if n is not None] + blank_lines), dtype=np.int64)
     first = h + 2  # 1-based line number of the first data line
-    lines = np.setdiff1d(np.arange(first, first + len(df) + len(skipped_lines)), skipped_lines)[: len(df)]
-    extra = np.zeros(len(df), dtype=np.int64)
-    for c in df.columns:  # records spanning several lines push later line numbers down
-        nl = df[c].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
-        if nl.any():
-            extra += nl
-    if extra.any():
-        lines = lines + np.concatenate([[0], np.cumsum(extra)[:-1]])
+    lines = np.arange(first, first + len(df), dtype=np.int64)
+    if len(skipped_lines):
+        # each kept record moves down by the skipped lines before it
+        keep = np.ones(len(df) + len(skipped_lines), dtype=bool)
+        keep[np.clip(skipped_lines - first, 0, len(keep) - 1)] = False
+        lines = (np.nonzero(keep)[0] + first)[: len(df)]
+    if quoted:
+        extra = np.zeros(len(df), dtype=np.int64)
+        for c in df.columns:  # records spanning several lines push later line numbers down
+            nl = df[c].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+            if nl.any():
+                extra += nl
+        if extra.any():
+            lines = lines + np.concatenate([[0], np.cumsum(extra)[:-1]])
     blank = pd.Series(True, index=df.index)
     for c in headers:
         blank &= df[c].isna() | (df[c].str.strip() == "").fillna(True)
