@@ -136,7 +136,7 @@ class Casebook:
                 continue
             raws.append(_frame_table(df, table, f"{name}/{table}"))
         if case_petitioners is not None:
-            raws.append(_frame_table(case_petitioners, "petitioners", f"{name}/case_petitioners"))
+            raws.append(_frame_table(case_petitioners, "case_petitioners", f"{name}/case_petitioners"))
         lang = language or get_config().language
         return assemble(raws, [], vocab=vocabularies(), now=pd.Timestamp(now) if now is not None else None,
                         language=lang, policy=policy)  # type: ignore[return-value]
@@ -336,7 +336,7 @@ def _frame_table(df: pd.DataFrame, table: str, name: str):
     from .vocab import header_map
 
     hmap = header_map()
-    mapping = hmap.map_headers(table, [str(c) for c in df.columns])
+    mapping = hmap.map_headers("petitioners" if table == "case_petitioners" else table, [str(c) for c in df.columns])
     out = df.rename(columns=mapping).reset_index(drop=True).copy()
     out["_row"] = np.arange(1, len(out) + 1)
     out["_file"] = name

@@ -157,7 +157,7 @@ class QualityReport:
         for r in self.sources.itertuples():
             where = f"{r.file}" + (f" [{r.sheet}]" if isinstance(r.sheet, str) and r.sheet else "")
             if r.table:
-                hdr = f"（表头在第{r.header_row}行）" if zh else f" (header at row {r.header_row})"
+                hdr = "" if not r.header_row else (f"（表头在第{r.header_row}行）" if zh else f" (header at row {r.header_row})")
                 lines.append(
                     f"{where} → {r.table}: {r.rows} 行{hdr}" if zh else f"{where} → {r.table}: {r.rows} rows{hdr}"
                 )

@@ -212,8 +212,8 @@ class _Cleaner:
         return text
 
 
-def _concat(raws: list[RawTable], table: str) -> pd.DataFrame:
-    frames = [r.frame for r in raws if r.table == table]
+def _concat(raws: list[RawTable], table: str, *also: str) -> pd.DataFrame:
+    frames = [r.frame.assign(_table=r.table) for r in raws if r.table in (table, *also)]
     if not frames:
         df = empty_frame(table)
         for c in _PROV:
@@ -406,7 +406,7 @@ def assemble(
     received = pd.Series(cases["received_at"].to_numpy(), index=case_ids)
 
     # ---------------- petitioners and links
-    pet = _concat(raws, "petitioners")
+    pet = _concat(raws, "petitioners", "case_petitioners")
     cl.text(pet, ["case_id", "petitioner_id", "name", "id_number", "phone", "address", "region_code", "tags"])
     derived_pet = 0
     inline_cols = ["petitioner_name", "petitioner_id_number", "petitioner_phone", "petitioner_address"]
@@ -443,15 +443,19 @@ def assemble(
         pet.loc[~given_id & has_content, "petitioner_id"] = record_ids(pet.loc[~given_id & has_content])
         link_only = ~has_content & given_id
         no_id = pet["petitioner_id"].isna()
-        log.add(pet, no_id, "petitioners", "name", "missing_required", QUARANTINED)
+        is_link = pet["_table"].eq("case_petitioners").fillna(False).astype(bool) if "_table" in pet else pd.Series(False, index=pet.index)
+        log.add(pet, no_id & ~is_link, "petitioners", "name", "missing_required", QUARANTINED)
+        log.add(pet, no_id & is_link, "case_petitioners", "petitioner_id", "missing_required", QUARANTINED)
         drop_pet |= no_id
         has_case = pet["case_id"].notna()
         unknown_case = has_case & ~isin(pet["case_id"], case_ids) & ~drop_pet
-        log.add(pet, unknown_case & ~pet["_inline"], "petitioners", "case_id", "unknown_case", QUARANTINED)
+        log.add(pet, unknown_case & ~pet["_inline"] & ~is_link, "petitioners", "case_id", "unknown_case", QUARANTINED)
+        log.add(pet, unknown_case & is_link, "case_petitioners", "case_id", "unknown_case", QUARANTINED)
         drop_pet |= unknown_case
         known_pet = set(pet.loc[~link_only & ~drop_pet, "petitioner_id"])
         unknown_pet = link_only & ~isin(pet["petitioner_id"], known_pet) & ~drop_pet
-        log.add(pet, unknown_pet, "petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
+        log.add(pet, unknown_pet & ~is_link, "petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
+        log.add(pet, unknown_pet & is_link, "case_petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
         drop_pet |= unknown_pet
         valid = valid_id_numbers(pet["id_number"])
         bad_id = pet["id_number"].notna() & ~valid & ~drop_pet
@@ -541,7 +545,7 @@ def assemble(
                 df["source_row"] = sr
             else:
                 df["source_row"] = to_text(df["source_row"])
-        df = df.drop(columns=[c for c in (*_PROV, "_inline") if c in df])
+        df = df.drop(columns=[c for c in (*_PROV, "_inline", "_table") if c in df])
         out[name] = coerce_frame(df, name)
     out["cases"] = derive_flags(out["cases"], out["units"], out["case_petitioners"])
 
@@ -549,7 +553,7 @@ def assemble(
     problems = log.frame()
     counts = []
     for name in TABLES:
-        if name == "case_petitioners":
+        if name == "case_petitioners" and not read_counts["case_petitioners"]:
             continue
         read = read_counts.get(name, 0) + malformed.get(name, 0)
         probs = problems[problems["table"] == name]
@@ -584,7 +588,7 @@ def assemble(
     return Casebook(
         **out,
         quarantine=problems,
-        rejected={k: v.drop(columns=["_inline"], errors="ignore") for k, v in rejected.items()},
+        rejected={k: v.drop(columns=["_inline", "_table"], errors="ignore") for k, v in rejected.items()},
         report=report,
         policy=policy,
     )

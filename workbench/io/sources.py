@@ -179,6 +179,8 @@ def _finish(
         if known >= 2:
             raise _missing_error(f"{file}" + (f" [{sheet}]" if sheet else ""), headers, hmap, columns)
         return Skipped(file, sheet, headers, "not recognised as a ledger table (headers: " + ", ".join(headers[:8]) + ")")
+    if table == "petitioners" and not {"name", "id_number", "phone", "address"} & set(mapping.values()):
+        table = "case_petitioners"  # a link table: case number and petitioner id only
     df = df.rename(columns=mapping)
     out = RawTable(file, sheet, table, df, header_row, mapping, blank_rows=blank_rows)
     if problems is not None:
