@@ -359,3 +359,13 @@ def test_where_filters(ledger_xlsx):
 def test_ledger_row_constants_are_consistent():
     assert all(len(r) == len(LEDGER_HEADER) for r in LEDGER_ROWS)
     assert "XF999" in EVENTS_CSV
+
+
+def test_id_number_stored_as_number_is_flagged(tmp_path, write_xlsx):
+    rows = [["信访件编号", "信访日期", "信访人姓名", "信访人证件号码"],
+            ["N1", "2024-01-01", "甲", 110105194912310021], ["N2", "2024-01-02", "乙", "11010519491231002X"]]
+    book = workbench.load(write_xlsx(tmp_path / "n.xlsx", {"台账": rows}), now=NOW)
+    q = book.quarantine
+    lost = q[q["reason"] == "numeric_text_lost"]
+    assert lost[["row", "column"]].values.tolist() == [[2, "petitioner_id_number"]]
+    assert lost["outcome"].tolist() == ["flagged"]

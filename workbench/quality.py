@@ -133,7 +133,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype("str")
 
 
-@dataclass
+@dataclass(repr=False)
 class QualityReport:
     """What loading found: per table, rows read / taken / flagged / quarantined, and problems
     per reason. ``str(report)`` is a plain-language account."""
@@ -183,6 +183,8 @@ class QualityReport:
         else:
             lines.append("未发现问题。" if zh else "No problems found.")
         return "\n".join(lines)
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         import html

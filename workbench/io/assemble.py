@@ -87,6 +87,22 @@ def _numeric_cells(s: pd.Series) -> pd.Series:
     return pd.Series(False, index=s.index)
 
 
+def _flag_numeric_ids(df: pd.DataFrame, log: ProblemLog, table: str, cols: Sequence[str]) -> None:
+    """Identifiers stored as numbers in a spreadsheet may have lost leading zeros, or (past 15
+    digits) their last digits; ID numbers always, case numbers and phones when that long."""
+    for c in cols:
+        if c not in df or df[c].dtype != object:
+            continue
+        num = _numeric_cells(df[c])
+        if not num.any():
+            continue
+        text = df.loc[num, c].map(_cell_text)
+        risky = num.copy()
+        if c not in ("id_number", "petitioner_id_number"):
+            risky.loc[num] = text.str.len().fillna(0).to_numpy() >= 16
+        log.add(df, risky, table, c, "numeric_text_lost", FLAGGED, df[c].map(_cell_text))
+
+
 def valid_id_numbers(ids: pd.Series) -> pd.Series:
     """18-digit 居民身份证号 checksum (GB 11643) and birth date, vectorised.
 
@@ -346,6 +362,7 @@ def assemble(
 
     # ---------------- cases
     cases = _concat(raws, "cases")
+    _flag_numeric_ids(cases, log, "cases", ["case_id", "petitioner_id_number", "petitioner_phone"])
     cl.text(cases, ["case_id", "registered_unit_id", "region_code", "region_name", "summary",
                     "responsible_unit_id", "lead_person_id", "status", "repeat_of", "co_unit_ids",
                     "lead_person_title", "petitioner_name", "petitioner_id_number",
@@ -407,6 +424,7 @@ def assemble(
 
     # ---------------- petitioners and links
     pet = _concat(raws, "petitioners", "case_petitioners")
+    _flag_numeric_ids(pet, log, "petitioners", ["id_number", "phone"])
     cl.text(pet, ["case_id", "petitioner_id", "name", "id_number", "phone", "address", "region_code", "tags"])
     derived_pet = 0
     inline_cols = ["petitioner_name", "petitioner_id_number", "petitioner_phone", "petitioner_address"]
