@@ -33,9 +33,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._fast import isin
 from .quality import PROBLEM_COLUMNS, QualityReport
 from .schema import TABLE_NAMES, empty_frame
-from ._fast import isin
 from .vocab import norm_keys, vocabularies
 
 __all__ = ["Casebook", "region_prefix", "period_bounds"]

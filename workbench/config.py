@@ -13,8 +13,8 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Config", "get_config", "set_config"]
 
