@@ -112,7 +112,7 @@ def test_gb18030_event_log_with_broken_lines(ledger_xlsx, events_csv_gb):
     assert _reasons(book, "events") == {
         ("malformed_row", "quarantined"): 1,
         ("unknown_case", "quarantined"): 1,
-        ("unknown_value", "quarantined"): 1,
+        ("unknown_action", "quarantined"): 1,
         ("unparseable_required_date", "quarantined"): 1,
         ("event_before_registration", "flagged"): 1,
         ("event_out_of_order", "flagged"): 1,

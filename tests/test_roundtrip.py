@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def exported(tmp_path_factory):
     d = tmp_path_factory.mktemp("sample")
     write_sample(d, n_cases=N, seed=SEED)
-    frames, truth = generate_frames(N, SEED)
+    frames, _ = generate_frames(N, SEED)
+    truth = workbench.sample.Truth.from_json(d / "truth" / "truth.json")
     book = workbench.load([d / "ledger.xlsx", d / "events.csv"], now="2030-01-01")
     return frames, truth, book
 
@@ -36,11 +37,15 @@ def _norm(df: pd.DataFrame, key: list[str], cols: list[str]) -> pd.DataFrame:
 
 
 def test_every_row_taken(exported):
-    frames, _, book = exported
+    frames, truth, book = exported
     q = book.quality().tables.set_index("table")
-    assert q.loc["cases", "read"] == N and q.loc["cases", "quarantined"] == 0
-    assert q.loc["events", "read"] == len(frames["events"]) and q.loc["events", "quarantined"] == 0
-    assert set(book.quarantine["reason"]) <= {"invalid_id_number"}  # planted invalid IDs, kept
+    # every generated row is taken; the planted broken rows (3 ledger rows, 3 log lines) are not
+    assert q.loc["cases", "read"] == N + 3 and q.loc["cases", "quarantined"] == 3
+    assert q.loc["events", "read"] == len(frames["events"]) + 3 and q.loc["events", "quarantined"] == 3
+    assert len(book.cases) == N and len(book.events) == len(frames["events"])
+    _planted_problems_found(book, truth)
+    flagged = book.quarantine[book.quarantine["outcome"] == "flagged"]
+    assert set(flagged["reason"]) == {"invalid_id_number"}  # planted ID typos, kept and marked
     assert not book.events["derived"].any()
 
 
@@ -83,10 +88,20 @@ def test_petitioners_round_trip(exported):
 def test_bundled_sample_matches_generator():
     """data/sample/ is the generator's output for its recorded seed and size."""
     d = ROOT / "data" / "sample"
-    truth = workbench.sample.Truth.from_json(d / "truth.json")
+    truth = workbench.sample.Truth.from_json(d / "truth" / "truth.json")
     frames, _ = generate_frames(truth.n_cases, truth.seed)
-    book = workbench.load([d / "ledger.xlsx", d / "events.csv"], now="2030-01-01")
+    book = workbench.load(d, now="2030-01-01")  # the whole folder: the truth sits apart
     assert len(book.cases) == truth.n_cases == len(frames["cases"])
     assert len(book.events) == len(frames["events"])
     assert sorted(book.cases["case_id"]) == sorted(frames["cases"]["case_id"])
-    assert book.quality().tables.set_index("table")["quarantined"].sum() == 0
+    _planted_problems_found(book, truth)
+
+
+def _planted_problems_found(book, truth) -> None:
+    """Exactly the planted rows are quarantined, each for (at least) the planted reason."""
+    q = book.quarantine[book.quarantine["outcome"] == "quarantined"]
+    got = set(zip(q["file"], q["sheet"].fillna(""), q["row"].astype(int), q["reason"], strict=True))
+    want = {(p["file"], p["sheet"], p["row"], p["reason"]) for p in truth.data_problems}
+    assert want <= got
+    assert {g[:3] for g in got} == {w[:3] for w in want}
+    assert len(want) == 6

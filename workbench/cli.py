@@ -25,6 +25,8 @@ def _repo_root() -> Path:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     import workbench
     from workbench.config import set_config
 
@@ -42,11 +44,14 @@ def _check(args: argparse.Namespace) -> int:
         book.quarantine.to_csv(args.quarantine, index=False, encoding="utf-8-sig")
         print(f"\nproblems written to {args.quarantine}")
     elif len(book.quarantine):
-        q = book.quarantine.head(args.show)
+        q = book.quarantine.sort_values("outcome", ascending=False, kind="stable").head(args.show)
         print()
         for r in q.itertuples():
-            where = f"{r.file}" + (f"[{r.sheet}]" if r.sheet else "") + f" 第{r.row}行" if r.row is not None else r.file
-            print(f"  {where} {r.column}={r.value!r}: {r.message}")
+            sheet = f"[{r.sheet}]" if isinstance(r.sheet, str) and r.sheet else ""
+            row = f" 第{r.row}行" if pd.notna(r.row) else ""
+            value = "（空）" if pd.isna(r.value) else repr(r.value)
+            col = f" {r.column}={value}" if r.column else f" {value}"
+            print(f"  [{r.outcome}] {r.file}{sheet}{row}{col}: {r.message}")
         if len(book.quarantine) > args.show:
             print(f"  … {len(book.quarantine) - args.show} more (use --quarantine FILE.csv to save all)")
     return 1 if report.n_quarantined else 0

@@ -5,7 +5,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["run_notebook", "inject_parameters"]
+__all__ = ["run_notebook", "inject_parameters", "offline_html", "external_references"]
+
+import re
+
+_EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref=\"https?://[^\"]*\"[^>]*/?>", re.IGNORECASE)
+
+
+def offline_html(html: str) -> str:
+    """Drop the page's external scripts and stylesheets (MathJax and require.js from a CDN, which
+    nbconvert's template and plotly add): the workbench's pages need neither, plotly.js itself is
+    inlined, and an intranet machine cannot fetch them.
+
+    >>> offline_html('<p>a</p><script src="https://cdn.example/x.js"></script><script>1</script>')
+    '<p>a</p><script>1</script>'
+    """
+    return _EXTERNAL_LINK.sub("", _EXTERNAL_SCRIPT.sub("", html))
+
+
+def external_references(html: str) -> list[str]:
+    """``src``/``href`` attributes of tags that would make the browser fetch from the network.
+
+    >>> external_references('<img src="http://x/y.png"><a href="https://plotly.com/">p</a>')
+    ['http://x/y.png']
+    """
+    found = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=\"(https?://[^\"]*)\"", html, re.IGNORECASE)
+    return found
 
 
 def inject_parameters(nb, parameters: Mapping[str, object]) -> None:
@@ -45,5 +71,5 @@ def run_notebook(
     body, _ = exporter.from_notebook_node(nb)
     out = Path(html_out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(body, encoding="utf-8")
+    out.write_text(offline_html(body), encoding="utf-8")
     return out

@@ -42,6 +42,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "bad_headcount": ("人数不是正整数，该项按空值处理", "headcount is not a positive whole number; treated as empty"),
     "unparseable_number": ("数值无法识别，该项按空值处理", "number not recognised; treated as empty"),
     "unknown_value": ("取值不在词表中，该项按空值处理", "value not in the vocabulary; treated as empty"),
+    "unknown_action": ("办理方式不在词表中，无法识别该条办理记录，本行未采用", "event action not in the vocabulary; row not taken"),
     "unknown_category": ("问题分类无法识别，该项按空值处理", "issue category not recognised; treated as empty"),
     "malformed_row": ("本行列数与表头不符，无法拆分，本行未采用", "row has a different number of fields than the header; row not taken"),
     "numeric_text_lost": ("编号/号码在表格中存为数字，可能已丢失前导0或末位", "identifier stored as a number in the sheet; leading zeros or digits may be lost"),
@@ -179,7 +180,8 @@ class QualityReport:
             lines.append("")
             lines.append("问题（按原因）：" if zh else "Problems by reason:")
             for r in self.reasons.itertuples():
-                lines.append(f"  - {r.table}.{r.column}: {r.message} × {r.count} [{r.outcome}]")
+                col = f"{r.table}.{r.column}" if r.column else f"{r.table}（整行）" if zh else f"{r.table} (whole row)"
+                lines.append(f"  - {col}: {r.message} × {r.count} [{r.outcome}]")
         else:
             lines.append("未发现问题。" if zh else "No problems found.")
         return "\n".join(lines)

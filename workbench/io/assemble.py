@@ -179,7 +179,8 @@ class _Cleaner:
                 continue
             raw = df[c]
             parsed, bad = parse_dates(raw)
-            future = parsed.notna() & (parsed > self.now)
+            # a limit (due date) may well lie ahead; everything else cannot have happened yet
+            future = parsed.notna() & (parsed > self.now) & (c != "due_at")
             early = parsed.notna() & (parsed < _MIN_DATE)
             shown = to_text(raw) if raw.dtype == object else raw
             if c in required:
@@ -504,7 +505,7 @@ def assemble(
     raw_action = to_text(ev["action"])
     codes, unknown = vocab.normalise("action", raw_action)
     log.add(ev, raw_action.isna() & ~drop_ev, "events", "action", "missing_required", QUARANTINED, raw_action)
-    log.add(ev, unknown & ~drop_ev, "events", "action", "unknown_value", QUARANTINED, raw_action)
+    log.add(ev, unknown & ~drop_ev, "events", "action", "unknown_action", QUARANTINED, raw_action)
     drop_ev |= codes.isna()
     ev["action"] = codes
     unknown_case = ~isin(ev["case_id"], case_ids) & ~drop_ev
@@ -588,7 +589,8 @@ def assemble(
     counts_df = pd.DataFrame(counts)
     reasons = (
         problems.groupby(["table", "column", "reason", "message", "outcome"], sort=False)
-        .size().rename("count").reset_index().sort_values("count", ascending=False, kind="stable")
+        .size().rename("count").reset_index()
+        .sort_values(["outcome", "count"], ascending=[False, False], kind="stable")
         if len(problems) else pd.DataFrame(columns=["table", "column", "reason", "message", "outcome", "count"])
     )
     src_rows = [
@@ -691,8 +693,8 @@ def _derive_people(cases: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_flags(cases: pd.DataFrame, units: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """集体访 (headcount ≥ 5), 越级 (registered above the responsible unit's level + 1, or the
-    export's own 逐级走访 flag when it has one), 初信初访 (no earlier case of the same petitioner
+    """集体访 (headcount ≥ 5), 越级 (a visit registered above the responsible unit's level + 1, or
+    the export's own 逐级走访 flag when it has one; other channels are never skip-level), 初信初访 (no earlier case of the same petitioner
     record on the same category; an export's 重复 flag or 重复信访件编号 marks a repeat)."""
     cases = cases.copy()
     cases["is_collective"] = (cases["headcount"].fillna(1) >= 5).astype("boolean")
@@ -700,7 +702,10 @@ def derive_flags(cases: pd.DataFrame, units: pd.DataFrame, links: pd.DataFrame) 
     level = level[~level.index.duplicated()]
     reg = cases["registered_unit_id"].map(level).astype("Float64")
     resp = cases["responsible_unit_id"].map(level).astype("Float64")
-    skip = (reg > resp + 1).astype("boolean")
+    # 越级走访 is a matter of visits (Art 20 ¶1): letters and online petitions are not skip-level;
+    # a case of unknown channel is judged by the level rule alone.
+    visit_or_unknown = (cases["channel"].isna() | cases["channel"].eq("visit")).astype(bool)
+    skip = ((reg > resp + 1).fillna(False) & visit_or_unknown).astype("boolean")
     given = cases["stepwise_flag"]
     cases["is_skip_level"] = (~given).where(given.notna(), skip).astype("boolean")
     repeat = cases["repeat_flag"].fillna(False).astype(bool) | cases["repeat_of"].notna()

@@ -34,8 +34,8 @@ _REQUIRED_TO_CLASSIFY: dict[str, list[set[str]]] = {
     "cases": [{"case_id", "received_at"}],
     "events": [{"case_id", "at", "action"}],
     "petitioners": [{"name"}, {"id_number"}, {"phone"}, {"case_id", "petitioner_id"}],
-    "units": [{"name"}, {"unit_id"}],
-    "people": [{"name"}, {"person_id"}],
+    "units": [{"unit_id", "name"}, {"name", "level"}, {"name", "parent_id"}],
+    "people": [{"person_id", "name"}, {"name", "title"}, {"name", "unit_id"}],
 }
 _NAME_HINTS: dict[str, tuple[str, ...]] = {
     "cases": ("台账", "信访件", "信访事项", "案件", "工单", "case"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .overview import (
     cases_by_month_channel,
     cases_by_region,
+    key_figures,
     monthly_channel_figure,
     region_figure,
     setup,
@@ -18,6 +19,7 @@ from .overview import (
 __all__ = [
     "cases_by_month_channel",
     "cases_by_region",
+    "key_figures",
     "monthly_channel_figure",
     "region_figure",
     "setup",
