@@ -14,7 +14,7 @@ import pytest
 
 import workbench
 from workbench import LoadError
-from workbench.io.assemble import valid_id_numbers
+from workbench.ids import id_checksum_valid
 from workbench.io.sources import detect_encoding
 
 from .conftest import EVENTS_CSV, LEDGER_HEADER, LEDGER_ROWS, NOW
@@ -315,7 +315,7 @@ def test_id_checksum_agrees_with_stdnum():
     base = [f"{rng.integers(110000, 659999)}{1950 + i % 60}{1 + i % 12:02d}{1 + i % 28:02d}{rng.integers(0, 999):03d}" for i in range(400)]
     ids = [b + d for b in base for d in (ric.calc_check_digit(b + "0"), str(rng.integers(0, 10)), "X")]
     ids += ["11010519491331002X", "1101051949123100", "abc"]
-    got = valid_id_numbers(pd.Series(ids)).tolist()
+    got = id_checksum_valid(pd.Series(ids)).tolist()
 
     def oracle(i: str) -> bool:  # checksum and birth date; stdnum's is_valid also checks the birthplace table
         try:
@@ -369,3 +369,37 @@ def test_id_number_stored_as_number_is_flagged(tmp_path, write_xlsx):
     lost = q[q["reason"] == "numeric_text_lost"]
     assert lost[["row", "column"]].values.tolist() == [[2, "petitioner_id_number"]]
     assert lost["outcome"].tolist() == ["flagged"]
+
+
+def test_user_header_and_vocab_files_extend_the_aliases(tmp_path):
+    (tmp_path / "h.toml").write_text('[cases]\nreceived_at = ["来件日期"]\nchannel = ["来件方式"]\n', encoding="utf-8")
+    (tmp_path / "v.toml").write_text('[channel]\nonline = ["政务APP"]\n', encoding="utf-8")
+    p = tmp_path / "local.csv"
+    p.write_text("件号,来件日期,来件方式\nL1,2024-05-01,政务APP\n", encoding="utf-8")
+    with pytest.raises(LoadError):
+        workbench.load(p)
+    book = workbench.load(p, headers=tmp_path / "h.toml", vocab=tmp_path / "v.toml", now=NOW)
+    assert book.cases[["case_id", "channel"]].values.tolist() == [["L1", "online"]]
+
+
+def test_named_sheet_and_english_messages(ledger_xlsx):
+    book = workbench.load(ledger_xlsx, sheet="台账", now=NOW, language="en")
+    assert set(book.quality().sources["sheet"]) == {"台账"}
+    msgs = set(book.quarantine["message"])
+    assert "duplicate case number; the first occurrence was taken, this row was not" in msgs
+    assert "read 10 = taken 3 + taken with a flag 3 + quarantined 4" in str(book.quality())
+    with pytest.raises(LoadError, match="no sheet named"):
+        workbench.load(ledger_xlsx, sheet="不存在")
+
+
+def test_load_errors_name_the_file(tmp_path):
+    with pytest.raises(LoadError, match="nothing.xlsx: no such file"):
+        workbench.load(tmp_path / "nothing.xlsx")
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"this is not a zip file")
+    with pytest.raises(LoadError, match="broken.xlsx: cannot be read as an Excel workbook"):
+        workbench.load(bad)
+    notes = tmp_path / "notes.csv"
+    notes.write_text("说明\n本文件没有台账\n", encoding="utf-8")
+    with pytest.raises(LoadError, match="no cases table"):
+        workbench.load(notes)

@@ -84,15 +84,18 @@ def id_check_digits(first17: np.ndarray) -> np.ndarray:
 
 
 def id_checksum_valid(s: pd.Series) -> pd.Series:
-    """True where a value is 18 characters, 17 digits then a correct check digit (or X).
+    """True where a value is a well-formed 18-character 居民身份证号: 17 digits, a correct GB 11643
+    check character (0-9 or X), and a real birth date in digits 7-14.
 
-    Only the GB 11643 checksum is checked: birth date and birthplace code are not, since
-    region codes change yearly (and a checksum pass is what ``id_valid`` means)."""
+    The birthplace code is not checked (region codes change yearly; ``stdnum.cn.ric.is_valid``
+    checks it against its own table, and agrees with this function otherwise — tested)."""
     t = s.astype("str").str.normalize("NFKC").str.strip().str.upper()
     ok = t.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool).to_numpy()
     out = np.zeros(len(s), dtype=bool)
     if ok.any():
         good = t[ok].to_numpy(dtype=object).astype("S18")
         codes = np.frombuffer(good.tobytes(), dtype=np.uint8).reshape(-1, 18)
-        out[ok] = id_check_digits(codes[:, :17] - 48) == codes[:, 17]
+        check = id_check_digits(codes[:, :17] - 48) == codes[:, 17]
+        birth = pd.to_datetime(t[ok].str.slice(6, 14), format="%Y%m%d", errors="coerce").notna().to_numpy()
+        out[ok] = check & birth
     return pd.Series(out, index=s.index, dtype=bool)
