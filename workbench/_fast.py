@@ -54,8 +54,9 @@ def isin(s: pd.Series, values: Iterable) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    vals = values if isinstance(values, pd.Series | pd.Index) else pd.Series(list(values), dtype="str")
-    vals = pd.Series(pd.unique(pd.Series(vals, dtype="str").dropna()), dtype="str")
+    if isinstance(values, pd.Index):
+        values = values.to_series()
+    vals = values.astype("str") if isinstance(values, pd.Series) else pd.Series(list(values), dtype="str")
     if not len(s):
         return pd.Series(np.zeros(0, dtype=bool), index=s.index)
     value_set = arrow_strings(vals)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -72,6 +73,10 @@ def _lab(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", str(Path("notebooks") / START)]
     if args.no_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and servers often run as root
+        cmd.append("--allow-root")
+    if args.port:
+        cmd.append(f"--ServerApp.port={args.port}")
     return subprocess.call(cmd, cwd=root)
 
 
@@ -103,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=_sample)
     lab = sub.add_parser("lab", help="open JupyterLab on the start notebook")
     lab.add_argument("--no-browser", action="store_true")
+    lab.add_argument("--port", type=int, default=None)
     lab.set_defaults(func=_lab)
     r = sub.add_parser("render", help="run the start notebook headless and write HTML")
     r.add_argument("--out", default=None)

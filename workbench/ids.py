@@ -89,13 +89,20 @@ def id_checksum_valid(s: pd.Series) -> pd.Series:
 
     The birthplace code is not checked (region codes change yearly; ``stdnum.cn.ric.is_valid``
     checks it against its own table, and agrees with this function otherwise — tested)."""
-    t = s.astype("str").str.normalize("NFKC").str.strip().str.upper()
-    ok = t.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool).to_numpy()
     out = np.zeros(len(s), dtype=bool)
+    arr = _folded(s)
+    arr = pc.utf8_upper(arr)
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\d{17}[\dX]$"), False).to_numpy(zero_copy_only=False)
     if ok.any():
-        good = t[ok].to_numpy(dtype=object).astype("S18")
-        codes = np.frombuffer(good.tobytes(), dtype=np.uint8).reshape(-1, 18)
+        good = pc.filter(arr, pa.array(ok)).cast(pa.large_binary())
+        if isinstance(good, pa.ChunkedArray):
+            good = good.combine_chunks()
+        # 18 ASCII bytes each, contiguous: the value buffer is an (n, 18) matrix
+        offsets = np.frombuffer(good.buffers()[1], dtype=np.int64)[good.offset : good.offset + len(good) + 1]
+        data = np.frombuffer(good.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        codes = data.reshape(-1, 18)
+        t = pd.Series(pd.arrays.ArrowStringArray(pc.filter(arr, pa.array(ok)))).astype("str")
         check = id_check_digits(codes[:, :17] - 48) == codes[:, 17]
-        birth = pd.to_datetime(t[ok].str.slice(6, 14), format="%Y%m%d", errors="coerce").notna().to_numpy()
+        birth = pd.to_datetime(t.str.slice(6, 14), format="%Y%m%d", errors="coerce").notna().to_numpy()
         out[ok] = check & birth
     return pd.Series(out, index=s.index, dtype=bool)

@@ -255,7 +255,9 @@ def split_category(
     frame = pd.DataFrame(cols)
     if not len(frame):
         return _split_category(combined, l1, l2)
-    key = frame.fillna("\x00").agg("\x1f".join, axis=1) if len(cols) > 1 else frame.iloc[:, 0]
+    key = frame.iloc[:, 0].fillna("\x00")
+    for c in frame.columns[1:]:
+        key = key + "\x1f" + frame[c].fillna("\x00")
     codes, uniques = pd.factorize(key, use_na_sentinel=False)
     first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
     sub = frame.iloc[first]

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from .._fast import by_unique, isin
 from ..dates import parse_dates
@@ -73,8 +74,14 @@ def to_text(s: pd.Series) -> pd.Series:
         return t.where(t != "", pd.NA).astype("str")
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.dt.strftime("%Y-%m-%d %H:%M:%S").astype("str")
-    if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return s.map(_cell_text, na_action="ignore").astype("str")
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean").map({True: "是", False: "否"}).astype("str")
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return s.astype("Int64").astype("str")
+    if pd.api.types.is_float_dtype(s.dtype):
+        f = s.astype("Float64")
+        whole = (f.round() == f).fillna(True).all() and (f.abs() < 1e15).fillna(True).all()
+        return (f.astype("Int64") if whole else f).astype("str")
     return by_unique(s, lambda u: u.map(_cell_text).astype("str")).astype("str")
 
 
@@ -194,6 +201,9 @@ class _Cleaner:
         if col not in df:
             return pd.Series(pd.NA, index=df.index, dtype="Float64")
         raw = df[col]
+        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+            df[col] = raw.astype("Float64")
+            return df[col]
         text = to_text(raw)
         num = by_unique(text, lambda u: pd.to_numeric(u.str.replace(r"[,，\s]|人$", "", regex=True), errors="coerce").astype("Float64"))
         bad = text.notna() & num.isna()
@@ -214,20 +224,62 @@ def _concat(raws: list[RawTable], table: str, *also: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True, sort=False)
 
 
+def _arrow_str(s: pd.Series, fn) -> pd.Series:
+    """Apply a pyarrow compute function to a string column."""
+    from .._fast import arrow_strings
+
+    return pd.Series(pd.arrays.ArrowStringArray(fn(arrow_strings(s))), index=s.index).astype("str")
+
+
 def _source_row(df: pd.DataFrame) -> pd.Series:
-    sheet = df["_sheet"].astype("str").fillna("")
-    row = df["_row"].astype("Int64").astype("str")
-    made = df["_file"].astype("str") + (":" + sheet).where(sheet != "", "") + ":" + row
-    if "source_row" in df:
-        given = to_text(df["source_row"])
-        return given.where(given.notna(), made).astype("str")
-    return made.astype("str")
+    """'file:sheet:row' (or 'file:row'), built with arrow kernels; a given source_row wins."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fcode, files = pd.factorize(df["_file"].astype("str").fillna(""), use_na_sentinel=False)
+    scode, sheets = pd.factorize(df["_sheet"].astype("str").fillna(""), use_na_sentinel=False)
+    names = [f"{f}:{s}:" if s else f"{f}:" for f in files for s in sheets]  # a handful
+    prefix = pc.take(pa.array(names, pa.large_string()), pa.array(fcode * len(sheets) + scode))
+    rows = pc.cast(pa.array(df["_row"].to_numpy(dtype="int64", na_value=0)), pa.large_string())
+    joined = pc.binary_join_element_wise(prefix, rows, pa.scalar("", pa.large_string()))
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=df.index).astype("str")
+
+
+def _reference_table(
+    raws: list[RawTable], table: str, key: str, text_cols: list[str], vocab: tuple[str, str], cl: _Cleaner
+) -> pd.DataFrame:
+    """Units or people as given: the key defaults to the name; rows without either, and repeated
+    keys after the first, are quarantined."""
+    df = _concat(raws, table)
+    cl.text(df, [key, *text_cols])
+    if not len(df):
+        return df
+    df[key] = df[key].where(df[key].notna(), df["name"]) if key in df else df["name"]
+    miss = df[key].isna()
+    cl.log.add(df, miss, table, key, "missing_required", QUARANTINED)
+    cl.log.add(df, df[key].duplicated() & ~miss, table, key, "duplicate_key", QUARANTINED)
+    cl.vocab_col(df, table, *vocab)
+    return df
+
+
+def _resolve(refs: _Refs | None, df: pd.DataFrame, table: str, cols: Sequence[str], reason: str | None = None) -> None:
+    """References given as ids or names → ids (unknown ones kept as written and flagged); without
+    a reference table the values are kept as text."""
+    for c in cols:
+        if c not in df:
+            continue
+        if refs is None:
+            df[c] = to_text(df[c])
+            continue
+        df[c], unknown = refs.resolve(df[c])
+        refs.log.add(df, unknown, table, c, reason or refs.reason, FLAGGED)
 
 
 class _Refs:
     """Resolve unit/person references given as ids or names."""
 
-    def __init__(self, ids: pd.Series, names: pd.Series):
+    def __init__(self, ids: pd.Series, names: pd.Series, log: ProblemLog, reason: str):
+        self.log, self.reason = log, reason
         self.ids = set(ids.dropna().tolist())
         named = pd.DataFrame({"id": ids, "name": names}).dropna()
         unique = named.drop_duplicates("name", keep=False)
@@ -282,54 +334,22 @@ def assemble(
         malformed[key] += len(r.problems)
 
     # ---------------- units and people first: references resolve against them
-    units = _concat(raws, "units")
-    have_units = len(units) > 0
-    cl.text(units, ["unit_id", "name", "parent_id", "kind", "region_code"])
-    if have_units:
-        units["unit_id"] = units["unit_id"].where(units["unit_id"].notna(), units["name"]) if "unit_id" in units else units["name"]
-        miss = units["unit_id"].isna()
-        log.add(units, miss, "units", "unit_id", "missing_required", QUARANTINED)
-        dup = units["unit_id"].duplicated() & ~miss
-        log.add(units, dup, "units", "unit_id", "duplicate_key", QUARANTINED)
-        cl.vocab_col(units, "units", "level", "unit_level")
-    people = _concat(raws, "people")
-    have_people = len(people) > 0
-    cl.text(people, ["person_id", "name", "unit_id", "title"])
-    if have_people:
-        people["person_id"] = people["person_id"].where(people["person_id"].notna(), people["name"]) if "person_id" in people else people["name"]
-        miss = people["person_id"].isna()
-        log.add(people, miss, "people", "person_id", "missing_required", QUARANTINED)
-        dup = people["person_id"].duplicated() & ~miss
-        log.add(people, dup, "people", "person_id", "duplicate_key", QUARANTINED)
-        cl.vocab_col(people, "people", "role", "person_role")
-    unit_refs = _Refs(units["unit_id"], units["name"]) if have_units else None
-    person_refs = _Refs(people["person_id"], people["name"]) if have_people else None
+    units = _reference_table(raws, "units", "unit_id", ["name", "parent_id", "kind", "region_code"],
+                             ("level", "unit_level"), cl)
+    people = _reference_table(raws, "people", "person_id", ["name", "unit_id", "title"],
+                              ("role", "person_role"), cl)
+    have_units, have_people = len(units) > 0, len(people) > 0
+    unit_refs = _Refs(units["unit_id"], units["name"], log, "unknown_unit") if have_units else None
+    person_refs = _Refs(people["person_id"], people["name"], log, "unknown_person") if have_people else None
 
     def resolve_units(df: pd.DataFrame, table: str, cols: Sequence[str]) -> None:
-        for c in cols:
-            if c not in df:
-                continue
-            if unit_refs is None:
-                df[c] = to_text(df[c])
-                continue
-            df[c], unknown = unit_refs.resolve(df[c])
-            log.add(df, unknown, table, c, "unknown_unit", FLAGGED)
+        _resolve(unit_refs, df, table, cols)
 
     def resolve_people(df: pd.DataFrame, table: str, cols: Sequence[str]) -> None:
-        for c in cols:
-            if c not in df:
-                continue
-            if person_refs is None:
-                df[c] = to_text(df[c])
-                continue
-            df[c], unknown = person_refs.resolve(df[c])
-            log.add(df, unknown, table, c, "unknown_person", FLAGGED)
+        _resolve(person_refs, df, table, cols)
 
-    if have_units:
-        parent = units["parent_id"] if "parent_id" in units else pd.Series(pd.NA, index=units.index, dtype="str")
-        parent_res, unknown_parent = unit_refs.resolve(parent)  # type: ignore[union-attr]
-        units["parent_id"] = parent_res
-        log.add(units, unknown_parent, "units", "parent_id", "unknown_parent_unit", FLAGGED)
+    if have_units and "parent_id" in units:
+        _resolve(unit_refs, units, "units", ["parent_id"], reason="unknown_parent_unit")
     if have_people:
         resolve_units(people, "people", ["unit_id"])
 
@@ -426,7 +446,7 @@ def assemble(
         if c not in pet:
             pet[c] = pd.Series(pd.NA, index=pet.index, dtype="str")
     if "id_number" in pet and len(pet):
-        pet["id_number"] = pet["id_number"].str.upper().str.replace(r"\s+", "", regex=True)
+        pet["id_number"] = _arrow_str(pet["id_number"], lambda a: pc.replace_substring_regex(pc.utf8_upper(a), r"\s+", ""))
     drop_pet = pd.Series(False, index=pet.index)
     if len(pet):
         given_id = pet["petitioner_id"].notna()
@@ -443,7 +463,7 @@ def assemble(
         log.add(pet, unknown_case & ~pet["_inline"] & ~is_link, "petitioners", "case_id", "unknown_case", QUARANTINED)
         log.add(pet, unknown_case & is_link, "case_petitioners", "case_id", "unknown_case", QUARANTINED)
         drop_pet |= unknown_case
-        known_pet = set(pet.loc[~link_only & ~drop_pet, "petitioner_id"])
+        known_pet = pet.loc[~link_only & ~drop_pet, "petitioner_id"]
         unknown_pet = link_only & ~isin(pet["petitioner_id"], known_pet) & ~drop_pet
         log.add(pet, unknown_pet & ~is_link, "petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
         log.add(pet, unknown_pet & is_link, "case_petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
@@ -480,7 +500,10 @@ def assemble(
     log.add(ev, unknown & ~drop_ev, "events", "action", "unknown_action", QUARANTINED, raw_action)
     drop_ev |= codes.isna()
     ev["action"] = codes
-    unknown_case = ~isin(ev["case_id"], case_ids) & ~drop_ev
+    # events far outnumber cases: work on the distinct case numbers of the log
+    all_code, all_uniq = pd.factorize(ev["case_id"])
+    uniq_known = isin(pd.Series(all_uniq, dtype="str"), case_ids).to_numpy()
+    unknown_case = pd.Series(~np.append(uniq_known, True)[all_code], index=ev.index) & ~drop_ev
     log.add(ev, unknown_case, "events", "case_id", "unknown_case", QUARANTINED)
     drop_ev |= unknown_case
     cl.vocab_col(ev, "events", "role", "event_role")
@@ -490,19 +513,21 @@ def assemble(
     ev["seq"] = np.arange(len(ev))
     rejected["events"] = ev.loc[drop_ev]
     ev = ev.loc[~drop_ev]
+    case_code = all_code[~drop_ev.to_numpy()]
     if len(ev):
         day = ev["at"].dt.normalize()
-        before = day < ev["case_id"].map(received).dt.normalize()
+        registered = received.dt.normalize().reindex(pd.Series(all_uniq, dtype="str")).to_numpy()[case_code]
+        before = day < pd.Series(registered, index=ev.index)
         log.add(ev, before, "events", "at", "event_before_registration", FLAGGED)
-        ordered = ev.sort_values(["case_id", "seq"], kind="stable")
-        prev_max = ordered.groupby("case_id", sort=False)["at"].cummax()
-        prev_max = prev_max.groupby(ordered["case_id"], sort=False).shift(1)
-        ooo = (ordered["at"].dt.normalize() < prev_max.dt.normalize()).reindex(ev.index)
-        log.add(ev, ooo, "events", "at", "event_out_of_order", FLAGGED)
+        # rows are in source order, so per-case running maxima need no sort
+        prev_max = day.groupby(case_code, sort=False).cummax().groupby(case_code, sort=False).shift(1)
+        log.add(ev, day < prev_max, "events", "at", "event_out_of_order", FLAGGED)
     ev["derived"] = False
 
     # ---------------- derived event log for cases without one
-    derived_ev = _derive_events(cases, ev["case_id"])
+    logged = np.zeros(len(all_uniq), dtype=bool)
+    logged[case_code] = True
+    derived_ev = _derive_events(cases, pd.Series(all_uniq[logged], dtype="str"))
     n_derived_ev = len(derived_ev)
     if n_derived_ev:
         derived_ev["seq"] = np.arange(len(ev), len(ev) + n_derived_ev)
@@ -527,15 +552,15 @@ def assemble(
     out = {}
     for name, df in (("cases", cases), ("events", ev), ("petitioners", records),
                      ("case_petitioners", links), ("units", units), ("people", people)):
-        df = df.copy()
         if "_file" in df and len(df):
-            sr = _source_row(df)
-            if "source_row" in df and df["source_row"].isna().any():
-                df["source_row"] = df["source_row"].where(df["source_row"].notna(), sr)
-            elif "source_row" not in df or df["source_row"].isna().all():
-                df["source_row"] = sr
+            # a source_row the source already carries (a Casebook saved to Parquet) wins
+            given = to_text(df["source_row"]) if "source_row" in df else None
+            if given is None or given.isna().all():
+                df["source_row"] = _source_row(df)
+            elif given.isna().any():
+                df["source_row"] = given.where(given.notna(), _source_row(df))
             else:
-                df["source_row"] = to_text(df["source_row"])
+                df["source_row"] = given
         df = df.drop(columns=[c for c in (*_PROV, "_inline", "_table") if c in df])
         out[name] = coerce_frame(df, name)
     out["cases"] = derive_flags(out["cases"], out["units"], out["case_petitioners"])
@@ -672,8 +697,8 @@ def derive_flags(cases: pd.DataFrame, units: pd.DataFrame, links: pd.DataFrame) 
     cases["is_collective"] = (cases["headcount"].fillna(1) >= 5).astype("boolean")
     level = units.set_index("unit_id")["level"].map(LEVEL_ORDER) if len(units) else pd.Series(dtype="float64")
     level = level[~level.index.duplicated()]
-    reg = cases["registered_unit_id"].map(level).astype("Float64")
-    resp = cases["responsible_unit_id"].map(level).astype("Float64")
+    reg = by_unique(cases["registered_unit_id"], lambda u: u.map(level).astype("Float64"))
+    resp = by_unique(cases["responsible_unit_id"], lambda u: u.map(level).astype("Float64"))
     # 越级走访 is a matter of visits (Art 20 ¶1): letters and online petitions are not skip-level;
     # a case of unknown channel is judged by the level rule alone.
     visit_or_unknown = (cases["channel"].isna() | cases["channel"].eq("visit")).astype(bool)
@@ -682,13 +707,18 @@ def derive_flags(cases: pd.DataFrame, units: pd.DataFrame, links: pd.DataFrame) 
     cases["is_skip_level"] = (~given).where(given.notna(), skip).astype("boolean")
     repeat = cases["repeat_flag"].fillna(False).astype(bool) | cases["repeat_of"].notna()
     if len(links):
-        j = links[["case_id", "petitioner_id"]].merge(
-            cases[["case_id", "received_at", "category_l1", "category_l2"]], on="case_id", how="inner"
-        )
-        j = j.sort_values(["received_at", "case_id"], kind="stable")
-        key = [j["petitioner_id"], j["category_l1"].fillna(""), j["category_l2"].fillna("")]
-        earlier = j.groupby(key, sort=False).cumcount() > 0
-        repeat |= isin(cases["case_id"], j.loc[earlier, "case_id"])
+        # per petitioner record and category, every case after the first is a repeat
+        pos = pd.Index(cases["case_id"]).get_indexer(links["case_id"])
+        keep = pos >= 0
+        pos = pos[keep]
+        cat = pd.factorize(cases["category_l1"].fillna("") + "/" + cases["category_l2"].fillna(""))[0][pos]
+        pet = pd.factorize(links["petitioner_id"])[0][keep]
+        when = cases["received_at"].to_numpy(dtype="datetime64[ms]").astype("int64")[pos]
+        order = np.lexsort((pos, when))
+        first = pd.DataFrame({"p": pet[order], "c": cat[order]}).duplicated().to_numpy()
+        later = np.zeros(len(cases), dtype=bool)
+        later[pos[order][first]] = True
+        repeat |= later
     cases["is_first"] = (~repeat).astype("boolean")
     return cases
 
