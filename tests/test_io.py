@@ -403,3 +403,21 @@ def test_load_errors_name_the_file(tmp_path):
     notes.write_text("说明\n本文件没有台账\n", encoding="utf-8")
     with pytest.raises(LoadError, match="no cases table"):
         workbench.load(notes)
+
+
+def test_first_petition_and_repeat_flags(tmp_path):
+    """初信初访: a petitioner record's first case on a category is first; later ones are repeats,
+    as is any case the export marks (重复信访标志) or links to an earlier one (重复信访件编号)."""
+    p = tmp_path / "r.csv"
+    p.write_text(
+        "信访件编号,信访日期,内容分类,信访人姓名,信访人电话,重复信访标志,重复信访件编号\n"
+        "R1,2024-01-05,城乡建设_物业管理,王一,13900000001,,\n"
+        "R2,2024-03-05,城乡建设_物业管理,王一,13900000001,,\n"      # same record, same matter: repeat
+        "R3,2024-02-05,民政_社会救助,王一,13900000001,,\n"           # same record, other matter: first
+        "R4,2024-04-05,城乡建设_物业管理,王一,13900000009,,\n"      # other record (phone changed): first here
+        "R5,2024-04-06,民政_优抚,李二,13900000002,是,\n"            # the export says repeat
+        "R6,2024-04-07,民政_优抚,赵三,13900000003,,R0\n",           # linked to an earlier case
+        encoding="utf-8",
+    )
+    c = workbench.load(p, now=NOW).cases.set_index("case_id")["is_first"]
+    assert c.to_dict() == {"R1": True, "R2": False, "R3": True, "R4": True, "R5": False, "R6": False}

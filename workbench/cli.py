@@ -66,10 +66,28 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_lab_settings() -> None:
+    """JupyterLab asks about fetching news and update checks on first start; an intranet machine
+    cannot reach them, so answer 'no' once in this environment's settings overrides."""
+    import json
+
+    path = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        key = "@jupyterlab/apputils-extension:notification"
+        if key not in data:
+            data[key] = {"fetchNews": "false", "checkForUpdates": False}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    except (OSError, ValueError):
+        pass  # settings are a convenience; the lab starts without them
+
+
 def _lab(args: argparse.Namespace) -> int:
     import subprocess
 
     root = _repo_root()
+    _quiet_lab_settings()
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", str(Path("notebooks") / START)]
     if args.no_browser:
         cmd.append("--no-browser")

@@ -224,6 +224,11 @@ def _concat(raws: list[RawTable], table: str, *also: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True, sort=False)
 
 
+def _keep(df: pd.DataFrame, drop: pd.Series) -> pd.DataFrame:
+    """Rows not dropped; no copy of a large frame when nothing is dropped (the usual case)."""
+    return df.loc[~drop] if drop.any() else df
+
+
 def _arrow_str(s: pd.Series, fn) -> pd.Series:
     """Apply a pyarrow compute function to a string column."""
     from .._fast import arrow_strings
@@ -411,7 +416,7 @@ def assemble(
     if rep is not None:
         log.add(cases, (rep.dt.normalize() < rec.dt.normalize()) & ~drop_cases, "cases", "replied_at", "replied_before_received", FLAGGED)
     rejected = {"cases": cases.loc[drop_cases]}
-    cases = cases.loc[~drop_cases]
+    cases = _keep(cases, drop_cases)
     case_ids = pd.Index(cases["case_id"])
     received = pd.Series(cases["received_at"].to_numpy(), index=case_ids)
 
@@ -475,7 +480,7 @@ def assemble(
         pet["id_valid"] = valid.where(pet["id_number"].notna()).astype("boolean")
         cl.vocab_col(pet, "petitioners", "role", "petitioner_role")
     rejected["petitioners"] = pet.loc[drop_pet & ~pet["_inline"]]
-    pet = pet.loc[~drop_pet]
+    pet = _keep(pet, drop_pet)
     links = pet.loc[pet["case_id"].notna(), ["case_id", "petitioner_id", "role", *_PROV]].copy()
     if len(links):
         links["role"] = links["role"].fillna("petitioner")
@@ -512,7 +517,7 @@ def assemble(
     resolve_people(ev, "events", ["actor_id"])
     ev["seq"] = np.arange(len(ev))
     rejected["events"] = ev.loc[drop_ev]
-    ev = ev.loc[~drop_ev]
+    ev = _keep(ev, drop_ev)
     case_code = all_code[~drop_ev.to_numpy()]
     if len(ev):
         day = ev["at"].dt.normalize()
