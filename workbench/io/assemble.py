@@ -402,8 +402,7 @@ def assemble(
             cases["region_name"] = pd.Series(pd.NA, index=cases.index, dtype="str")
         cases["region_name"] = cases["region_name"].where(cases["region_name"].notna() | is_code, rc)
         cases["region_code"] = rc.where(is_code)
-    dup = cases["case_id"].duplicated(keep="first") & ~drop_cases & cases["case_id"].notna()
-    # a duplicate of a quarantined first row is still a duplicate: the first kept one wins
+    # among the rows that can stand, the first occurrence of a case number is taken
     dup = cases.loc[~drop_cases, "case_id"].duplicated(keep="first").reindex(cases.index, fill_value=False)
     log.add(cases, dup, "cases", "case_id", "duplicate_case_id", QUARANTINED)
     drop_cases |= dup
