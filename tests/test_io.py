@@ -421,3 +421,19 @@ def test_first_petition_and_repeat_flags(tmp_path):
     )
     c = workbench.load(p, now=NOW).cases.set_index("case_id")["is_first"]
     assert c.to_dict() == {"R1": True, "R2": False, "R3": True, "R4": True, "R5": False, "R6": False}
+
+
+def test_two_row_header_with_group_titles(tmp_path, write_xlsx):
+    """受理情况 spans 受理时间 | 受理单位 (merged cell: only the first cell has the title)."""
+    rows = [["某县信访事项登记表"],
+            ["信访件编号", "信访日期", "受理情况", None, "办理结果"],
+            [None, None, "受理时间", "受理单位", "办结时间"],
+            ["T1", "2024-06-01", "2024-06-03", "某县住建局", "2024-07-01"],
+            ["T2", "2024-06-02", "2024-06-04", "某县人社局", None]]
+    book = workbench.load(write_xlsx(tmp_path / "two.xlsx", {"登记表": rows}), now=NOW)
+    c = book.cases.set_index("case_id")
+    assert c.loc["T1", "accepted_at"] == pd.Timestamp("2024-06-03")
+    assert c.loc["T1", "closed_at"] == pd.Timestamp("2024-07-01")
+    assert c.loc["T2", "source_row"] == "two.xlsx:登记表:5"
+    assert book.quarantine.empty
+    assert book.quality().sources["header_row"].tolist() == [3]

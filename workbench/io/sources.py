@@ -97,14 +97,52 @@ def _header_score(cells: Iterable[object], known: set[str]) -> int:
     return sum(1 for c in cells if norm_key(c) in known)
 
 
-def _find_header_row(rows: Sequence[Sequence[object]], hmap: HeaderMap) -> int | None:
+def _known_headers(hmap: HeaderMap) -> set[str]:
     known = {norm_key(h) for h in hmap.known_headers()}
     for table in hmap.lookup.values():
         known.update(table)
+    return known
+
+
+def _find_header_row(rows: Sequence[Sequence[object]], hmap: HeaderMap) -> int | None:
+    """The row (within the first 30) holding the most known headers; at least two."""
+    known = _known_headers(hmap)
     scores = [_header_score(r, known) for r in rows[:_HEADER_SCAN_ROWS]]
     if not scores or max(scores) < 2:
         return None
     return int(np.argmax(scores))
+
+
+def _header_cells(rows: Sequence[Sequence[object]], h: int, hmap: HeaderMap) -> tuple[list[object], int]:
+    """The header cells and the index of the last header row. Exports often carry a two-row header: group
+    titles over merged cells (受理情况 over 受理时间 | 受理单位) and the real names below, or
+    names merged down over two rows. When the row above or below the best row also holds known
+    headers, the two are read together: per column the known name wins, else the lower one."""
+    known = _known_headers(hmap)
+
+    def cell(r: int, j: int) -> object:
+        row = rows[r]
+        return row[j] if j < len(row) else None
+
+    def empty(v: object) -> bool:
+        return v is None or (isinstance(v, str) and not v.strip())
+
+    top = h
+    if h > 0 and _header_score(rows[h - 1], known) >= 2:
+        top = h - 1
+    elif h + 1 < len(rows) and _header_score(rows[h + 1], known) >= 2:
+        top = h
+    else:
+        return list(rows[h]), h
+    width = max(len(rows[top]), len(rows[top + 1]))
+    merged: list[object] = []
+    for j in range(width):
+        upper, lower = cell(top, j), cell(top + 1, j)
+        if not empty(lower) and (norm_key(lower) in known or norm_key(upper) not in known):
+            merged.append(lower)
+        else:
+            merged.append(upper if not empty(upper) else lower)
+    return merged, top + 1
 
 
 def _dedupe(headers: list[str]) -> list[str]:
@@ -151,10 +189,13 @@ def _missing_error(file: str, headers: list[str], hmap: HeaderMap, columns) -> L
 
 
 def _frame_from_grid(
-    rows: Sequence[Sequence[object]], header_idx: int, file: str, sheet: str, first_row_number: int
+    rows: Sequence[Sequence[object]], header_idx: int, file: str, sheet: str, first_row_number: int,
+    header_cells: Sequence[object] | None = None,
 ) -> tuple[list[str], pd.DataFrame, int]:
-    """Rows after the header → object frame with provenance; blank rows skipped and counted."""
-    headers = _dedupe([("" if h is None else str(h)) for h in rows[header_idx]])
+    """Rows after the header → object frame with provenance; blank rows skipped and counted.
+    ``header_idx`` is the last header row; ``header_cells`` the (merged) header when given."""
+    cells = rows[header_idx] if header_cells is None else header_cells
+    headers = _dedupe([("" if h is None else str(h)) for h in cells])
     width = len(headers)
     body = rows[header_idx + 1 :]
     data = [list(r[:width]) + [None] * (width - len(r)) for r in body]
@@ -214,8 +255,9 @@ def _read_excel(path: Path, sheet: str | None, hmap: HeaderMap, columns) -> list
         if h is None:
             out.append(Skipped(path.name, name, [str(c) for c in rows[0] if c not in (None, "")][:8], "no header row recognised"))
             continue
-        headers, df, n_blank = _frame_from_grid(rows, h, path.name, name, first_row_number=1)
-        out.append(_finish(path.name, name, headers, df, h + 1, hmap, columns, n_blank))
+        cells, last = _header_cells(rows, h, hmap)
+        headers, df, n_blank = _frame_from_grid(rows, last, path.name, name, 1, cells)
+        out.append(_finish(path.name, name, headers, df, last + 1, hmap, columns, n_blank))
     return out
 
 
