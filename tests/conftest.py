@@ -107,3 +107,13 @@ def events_csv_gb(tmp_path: Path) -> Path:
     p = tmp_path / "流转记录.csv"
     p.write_bytes(EVENTS_CSV.encode("gb18030"))
     return p
+
+
+@pytest.fixture(autouse=True)
+def _fresh_config():
+    """Tests that change settings (language, role) must not leak them into other tests."""
+    import workbench.config as cfg
+
+    saved = cfg._current
+    yield
+    cfg._current = saved

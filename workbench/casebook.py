@@ -332,14 +332,13 @@ def _frame_table(df: pd.DataFrame, table: str, name: str):
     """A DataFrame as a raw source table (headers mapped like any other source)."""
     import numpy as np
 
-    from .io.sources import RawTable
+    from .io.sources import RawTable, _provenance
     from .vocab import header_map
 
     hmap = header_map()
     mapping = hmap.map_headers("petitioners" if table == "case_petitioners" else table, [str(c) for c in df.columns])
-    out = df.rename(columns=mapping).reset_index(drop=True).copy()
+    out = df.rename(columns=mapping).reset_index(drop=True)  # copy-on-write: df is not changed
     out["_row"] = np.arange(1, len(out) + 1)
-    out["_file"] = name
-    out["_sheet"] = ""
+    _provenance(out, name, "")
     return RawTable(name, "", table, out, 0, mapping)
 

@@ -241,9 +241,9 @@ def _source_row(df: pd.DataFrame) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    fcode, files = pd.factorize(df["_file"].astype("str").fillna(""), use_na_sentinel=False)
-    scode, sheets = pd.factorize(df["_sheet"].astype("str").fillna(""), use_na_sentinel=False)
-    names = [f"{f}:{s}:" if s else f"{f}:" for f in files for s in sheets]  # a handful
+    fcode, files = pd.factorize(df["_file"], use_na_sentinel=False)  # categorical: no hashing
+    scode, sheets = pd.factorize(df["_sheet"], use_na_sentinel=False)
+    names = [f"{f}:{s}:" if isinstance(s, str) and s else f"{f}:" for f in files for s in sheets]  # a handful
     prefix = pc.take(pa.array(names, pa.large_string()), pa.array(fcode * len(sheets) + scode))
     rows = pc.cast(pa.array(df["_row"].to_numpy(dtype="int64", na_value=0)), pa.large_string())
     joined = pc.binary_join_element_wise(prefix, rows, pa.scalar("", pa.large_string()))
@@ -697,7 +697,6 @@ def derive_flags(cases: pd.DataFrame, units: pd.DataFrame, links: pd.DataFrame) 
     """集体访 (headcount ≥ 5), 越级 (a visit registered above the responsible unit's level + 1, or
     the export's own 逐级走访 flag when it has one; other channels are never skip-level), 初信初访 (no earlier case of the same petitioner
     record on the same category; an export's 重复 flag or 重复信访件编号 marks a repeat)."""
-    cases = cases.copy()
     cases["is_collective"] = (cases["headcount"].fillna(1) >= 5).astype("boolean")
     level = units.set_index("unit_id")["level"].map(LEVEL_ORDER) if len(units) else pd.Series(dtype="float64")
     level = level[~level.index.duplicated()]

@@ -203,11 +203,17 @@ def _frame_from_grid(
     row_numbers = np.arange(len(df)) + first_row_number + header_idx + 1
     blank = df.map(lambda v: v is None or (isinstance(v, str) and not v.strip())).all(axis=1) if len(df) else pd.Series([], dtype=bool)
     df["_row"] = row_numbers
-    df["_file"] = file
-    df["_sheet"] = sheet
+    _provenance(df, file, sheet)
     n_blank = int(blank.sum())
     df = df.loc[~blank.to_numpy()].reset_index(drop=True)
     return headers, df, n_blank
+
+
+def _provenance(df: pd.DataFrame, file: str, sheet: str) -> None:
+    """Mark every row with its file and sheet (categorical: one string each, not one a row)."""
+    zeros = np.zeros(len(df), dtype=np.int8)
+    df["_file"] = pd.Categorical.from_codes(zeros, categories=[file])
+    df["_sheet"] = pd.Categorical.from_codes(zeros, categories=[sheet])
 
 
 def _finish(
@@ -386,8 +392,7 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
     for c in headers:
         blank &= df[c].isna() | (df[c].str.strip() == "").fillna(True)
     df["_row"] = lines
-    df["_file"] = path.name
-    df["_sheet"] = ""
+    _provenance(df, path.name, "")
     n_blank_rows = int(blank.sum())
     if n_blank_rows:
         df = df.loc[~blank.to_numpy()].reset_index(drop=True)
@@ -410,11 +415,9 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
 
 def _frame_source(file: str, sheet: str, df: pd.DataFrame, hmap: HeaderMap, columns) -> RawTable | Skipped:
     headers = [str(c) for c in df.columns]
-    df = df.copy()
-    df.columns = headers
+    df = df.set_axis(headers, axis=1)  # a new frame (copy-on-write): the caller's stays as it was
     df["_row"] = np.arange(1, len(df) + 1)
-    df["_file"] = file
-    df["_sheet"] = sheet
+    _provenance(df, file, sheet)
     return _finish(file, sheet, headers, df, 0, hmap, columns)
 
 
