@@ -453,3 +453,18 @@ def test_scale_and_seasonality():
     # visits and letters come on working days
     weekday = c.loc[c["channel"] == "visit", "received_at"].dt.day_of_week
     assert (weekday >= 5).mean() < 0.05
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_invariants_hold_across_seeds(seed):
+    """What must hold for any seed, not only the one the other tests use."""
+    f, truth = generate_frames(1000, seed=seed)
+    c, e = f["cases"], f["events"]
+    assert c["case_id"].is_unique and set(e["case_id"]) <= set(c["case_id"])
+    co = e[e["role"].notna()]
+    per_case = co.groupby("case_id")["role"].agg(lambda r: ((r == "lead").sum(), (r == "co").sum()))
+    assert all(lead == 1 and n_co >= 1 for lead, n_co in per_case)
+    units = set(f["units"]["unit_id"])
+    assert set(e["to_unit_id"].dropna()) <= units and set(c["responsible_unit_id"]) <= units
+    assert (e.groupby("case_id")["at"].apply(lambda s: s.is_monotonic_increasing)).all()
+    assert truth.spike["observed_count"] >= 12

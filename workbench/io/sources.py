@@ -201,7 +201,8 @@ def _frame_from_grid(
     data = [list(r[:width]) + [None] * (width - len(r)) for r in body]
     df = pd.DataFrame(data, columns=headers, dtype=object)
     row_numbers = np.arange(len(df)) + first_row_number + header_idx + 1
-    blank = df.map(lambda v: v is None or (isinstance(v, str) and not v.strip())).all(axis=1) if len(df) else pd.Series([], dtype=bool)
+    # per row, stop at the first filled cell (most rows: the first one)
+    blank = pd.Series([all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in r) for r in data], dtype=bool)
     df["_row"] = row_numbers
     _provenance(df, file, sheet)
     n_blank = int(blank.sum())

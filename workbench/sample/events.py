@@ -264,6 +264,10 @@ def build_events(ctx: Ctx, matters: pd.DataFrame, cases: pd.DataFrame, rng: np.r
     n_co_real = np.bincount(c_rep, minlength=n)
     co_share = np.where(n_co_real > 0, np.round((1 - lead_share) / np.maximum(n_co_real, 1), 2), np.nan)
     lead_adj = 1 - co_share * n_co_real
+    # a case whose candidates were all filtered out has no co-handling unit: no lead role either
+    lone = fin_co & (n_co_real[h_case] == 0)
+    h_role[lone] = -1
+    fin_co &= ~lone
     fin_cases = h_case[fin_co]
     h_share[fin_co] = np.where(with_share[fin_cases] & (n_co_real[fin_cases] > 0), lead_adj[fin_cases], np.nan)
     ev.add(h_case, h_at, h_action, h_from, h_to, _ROUTE, h_order,

@@ -186,7 +186,8 @@ class Planter:
         p_town = cw[county] / cw.sum() * tw[town] / tw[t_county == county].sum()
         p_item = (cat.p_urban if city.counties.at[county, "urban"] else cat.p_rural)[item]
         normal = self.n_cases * 1.1 * p_town * p_item * 0.85 * days_in_month / ctx.period_days
-        n = max(8, math.ceil(5 * normal))
+        # large enough to stand out in a hot-topic view, not only in a statistical test
+        n = max(12, math.ceil(5 * normal), min(40, math.ceil(self.n_cases / 1000)))
         m = draw_matters(ctx, n)
         self._place(m, county, np.full(n, town))
         m["item"] = item
