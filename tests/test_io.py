@@ -437,3 +437,13 @@ def test_two_row_header_with_group_titles(tmp_path, write_xlsx):
     assert c.loc["T2", "source_row"] == "two.xlsx:登记表:5"
     assert book.quarantine.empty
     assert book.quality().sources["header_row"].tolist() == [3]
+
+
+def test_derived_log_assigns_on_arrival_or_registration(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("信访件编号,信访日期,责任单位,到达责任单位时间\n"
+                 "A1,2024-01-02,甲局,2024-01-05\nA2,2024-01-03,乙局,\nA3,2024-01-04,,\n", encoding="utf-8")
+    ev = workbench.load(p, now=NOW).events
+    assign = ev[ev["action"] == "assign"].set_index("case_id")
+    assert assign["at"].to_dict() == {"A1": pd.Timestamp("2024-01-05"), "A2": pd.Timestamp("2024-01-03")}
+    assert set(ev.loc[ev["case_id"] == "A3", "action"]) == {"register"}  # no unit, no assignment

@@ -623,9 +623,9 @@ def _derive_events(cases: pd.DataFrame, have: pd.Series) -> pd.DataFrame:
     parts: list[pd.DataFrame] = []
 
     def part(at_col: str, action: str, frm: str | None, to: str | None, role=None) -> None:
-        if at_col not in c:
+        if at_col not in c or (to is not None and to not in c):
             return
-        sel = c[c[at_col].notna()]
+        sel = c[c[at_col].notna() & (c[to].notna() if to is not None else True)]
         if not len(sel):
             return
         parts.append(pd.DataFrame({
@@ -636,7 +636,10 @@ def _derive_events(cases: pd.DataFrame, have: pd.Series) -> pd.DataFrame:
         }))
 
     part("received_at", "register", "registered_unit_id", None)
-    part("arrived_at" if "arrived_at" in c else "received_at", "assign", "registered_unit_id", "responsible_unit_id", "lead")
+    # the matter reaches the responsible unit when the ledger says so, else on registration
+    arrived = c["arrived_at"] if "arrived_at" in c else pd.Series(pd.NaT, index=c.index)
+    c = c.assign(_assigned_at=arrived.where(arrived.notna(), c["received_at"]))
+    part("_assigned_at", "assign", "registered_unit_id", "responsible_unit_id", "lead")
     if "co_unit_ids" in c:
         co = _split_multi(c["co_unit_ids"])
         if len(co):
