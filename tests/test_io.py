@@ -447,3 +447,15 @@ def test_derived_log_assigns_on_arrival_or_registration(tmp_path):
     assign = ev[ev["action"] == "assign"].set_index("case_id")
     assert assign["at"].to_dict() == {"A1": pd.Timestamp("2024-01-05"), "A2": pd.Timestamp("2024-01-03")}
     assert set(ev.loc[ev["case_id"] == "A3", "action"]) == {"register"}  # no unit, no assignment
+
+
+def test_log_listed_newest_first_is_not_out_of_order(tmp_path):
+    cases = tmp_path / "c.csv"
+    cases.write_text("信访件编号,信访日期\nB1,2024-01-02\nB2,2024-01-03\n", encoding="utf-8")
+    log = tmp_path / "e.csv"
+    log.write_text("信访件编号,办理时间,办理方式\n"
+                   "B1,2024-02-01,答复\nB1,2024-01-05,受理\nB1,2024-01-02,登记\n"
+                   "B2,2024-01-04,受理\nB2,2024-01-20,答复\nB2,2024-01-03,登记\n", encoding="utf-8")
+    q = workbench.load([cases, log], now=NOW).quarantine
+    bad = q[q["reason"] == "event_out_of_order"]
+    assert bad["row"].tolist() == [6]  # only B2's reply breaks the file's newest-first order

@@ -224,6 +224,19 @@ def _concat(raws: list[RawTable], table: str, *also: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True, sort=False)
 
 
+def _out_of_order(ev: pd.DataFrame, day: pd.Series, case_code: np.ndarray) -> pd.Series:
+    """Events dated before an earlier row of the same case. Some systems list a case's log newest
+    first: each file is read in the direction (oldest or newest first) that fits most of it, and
+    only the rows that break it are flagged. Rows are in source order, so no sort is needed."""
+    g = day.groupby(case_code, sort=False)
+    up = day < g.cummax().groupby(case_code, sort=False).shift(1)
+    down = day > g.cummin().groupby(case_code, sort=False).shift(1)
+    per_file = pd.DataFrame({"up": up, "down": down}).groupby(ev["_file"].astype("str"), sort=False).sum()
+    newest_first = per_file.index[per_file["down"] < per_file["up"]]
+    reversed_rows = ev["_file"].astype("str").isin(newest_first)
+    return down.where(reversed_rows, up).fillna(False).astype(bool)
+
+
 def _keep(df: pd.DataFrame, drop: pd.Series) -> pd.DataFrame:
     """Rows not dropped; no copy of a large frame when nothing is dropped (the usual case)."""
     return df.loc[~drop] if drop.any() else df
@@ -523,9 +536,7 @@ def assemble(
         registered = received.dt.normalize().reindex(pd.Series(all_uniq, dtype="str")).to_numpy()[case_code]
         before = day < pd.Series(registered, index=ev.index)
         log.add(ev, before, "events", "at", "event_before_registration", FLAGGED)
-        # rows are in source order, so per-case running maxima need no sort
-        prev_max = day.groupby(case_code, sort=False).cummax().groupby(case_code, sort=False).shift(1)
-        log.add(ev, day < prev_max, "events", "at", "event_out_of_order", FLAGGED)
+        log.add(ev, _out_of_order(ev, day, case_code), "events", "at", "event_out_of_order", FLAGGED)
     ev["derived"] = False
 
     # ---------------- derived event log for cases without one
