@@ -7,7 +7,7 @@ bash scripts/setup.sh test
 # A real PostgreSQL server for the SQL reader test, when the machine can have one.
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    (timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq postgresql >/dev/null) \
+    (export DEBIAN_FRONTEND=noninteractive; timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq postgresql >/dev/null) \
       || echo "note: PostgreSQL not installed; its test will be skipped"
   fi
 fi

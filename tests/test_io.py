@@ -271,8 +271,14 @@ def test_postgresql_server(tmp_path):
     env = dict(os.environ)
     run_as: list[str] = []
     if os.geteuid() == 0:  # initdb refuses to run as root: use the postgres system user
+        import pwd
+
         if shutil.which("runuser") is None:
             pytest.skip("running as root without runuser")
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' system user to run the server")
         run_as = ["runuser", "-u", "postgres", "--"]
         subprocess.run(["chown", "postgres", str(tmp_path)], check=True)
         os.chmod(tmp_path, 0o777)
