@@ -465,3 +465,11 @@ def test_log_listed_newest_first_is_not_out_of_order(tmp_path):
     q = workbench.load([cases, log], now=NOW).quarantine
     bad = q[q["reason"] == "event_out_of_order"]
     assert bad["row"].tolist() == [6]  # only B2's reply breaks the file's newest-first order
+
+
+def test_loading_is_deterministic(ledger_xlsx, events_csv_gb):
+    a = workbench.load([ledger_xlsx, events_csv_gb], now=NOW)
+    b = workbench.load([ledger_xlsx, events_csv_gb], now=NOW)
+    for t in ("cases", "events", "petitioners", "case_petitioners", "units", "people"):
+        pd.testing.assert_frame_equal(a[t], b[t])
+    pd.testing.assert_frame_equal(a.quarantine, b.quarantine)
