@@ -28,7 +28,7 @@ cell_any = st.one_of(cell_text, st.integers(-10, 60000), st.floats(allow_nan=Tru
 rows_text = st.lists(st.lists(cell_text, min_size=0, max_size=len(HEADER) + 2), min_size=0, max_size=25)
 rows_any = st.lists(st.lists(cell_any, min_size=len(HEADER), max_size=len(HEADER)), min_size=0, max_size=20)
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=int(__import__("os").environ.get("WORKBENCH_HYPOTHESIS_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _accounted(book, n_rows: int) -> None:
@@ -38,6 +38,11 @@ def _accounted(book, n_rows: int) -> None:
     assert t.loc["cases", "clean"] + t.loc["cases", "flagged"] == len(book.cases)
     assert book.cases["case_id"].is_unique
     assert book.cases["received_at"].notna().all()
+    # every row read has its own line number: kept rows and quarantined rows never share one
+    kept = book.cases["source_row"].str.rsplit(":", n=1).str[1].astype(int).tolist()
+    q = book.quarantine[book.quarantine["outcome"] == "quarantined"]
+    lost = q["row"].dropna().astype(int).unique().tolist()
+    assert len(set(kept) | set(lost)) == n_rows
 
 
 def _blank_line(r: list) -> bool:

@@ -311,6 +311,37 @@ def detect_encoding(data: bytes, file: str = "") -> tuple[str, int]:
     )
 
 
+def _line_numbers(
+    df: pd.DataFrame, invalid: list[tuple[int | None, str, int]], first_record: int, quoted: bool
+) -> tuple[np.ndarray, list[int]]:
+    """The line a text editor shows for each kept record and each rejected one.
+
+    pyarrow numbers records, not lines (its numbers for rejected rows count records from the top
+    of the file); a quoted value holding line breaks makes its record span several lines, which
+    pushes every later record down. Kept records take the record numbers the rejected ones leave
+    free, in order."""
+    n_bad = len(invalid)
+    total = len(df) + n_bad
+    records = np.arange(first_record, first_record + total, dtype=np.int64)
+    is_bad = np.zeros(total, dtype=bool)
+    bad_numbers = np.array([n for n, _, _ in invalid], dtype=np.int64) if n_bad else np.zeros(0, np.int64)
+    is_bad[np.clip(bad_numbers - first_record, 0, max(total - 1, 0))] = True
+    extra = np.zeros(total, dtype=np.int64)
+    if quoted:
+        nl = np.zeros(len(df), dtype=np.int64)
+        for c in df.columns:
+            counts = df[c].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+            if counts.any():
+                nl += counts
+        extra[~is_bad] = nl[: int((~is_bad).sum())]
+        order = np.argsort(bad_numbers, kind="stable")
+        extra[np.flatnonzero(is_bad)] = np.array([invalid[i][1].count("\n") for i in order], dtype=np.int64)
+    lines = records + np.concatenate([[0], np.cumsum(extra)[:-1]]) if total else records
+    kept = lines[~is_bad][: len(df)]
+    bad_at = dict(zip(bad_numbers[np.argsort(bad_numbers, kind="stable")].tolist(), lines[is_bad].tolist(), strict=False))
+    return kept, [int(bad_at.get(n, n)) for n, _, _ in invalid]
+
+
 def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -371,24 +402,9 @@ def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
         raise LoadError(f"{path}: cannot be parsed as CSV ({exc})") from exc
     df = tbl.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan) if t == pa.string() else None)
     df.columns = headers
-    blank_lines = sorted(n for n, text, _ in invalid if n is not None and not text.strip())
-    bad = [(n, text) for n, text, _ in invalid if text.strip()]
-    skipped_lines = np.array(sorted([n for n, _ in bad if n is not None] + blank_lines), dtype=np.int64)
-    first = h + 2  # 1-based line number of the first data line
-    lines = np.arange(first, first + len(df), dtype=np.int64)
-    if len(skipped_lines):
-        # each kept record moves down by the skipped lines before it
-        keep = np.ones(len(df) + len(skipped_lines), dtype=bool)
-        keep[np.clip(skipped_lines - first, 0, len(keep) - 1)] = False
-        lines = (np.nonzero(keep)[0] + first)[: len(df)]
-    if quoted:
-        extra = np.zeros(len(df), dtype=np.int64)
-        for c in df.columns:  # records spanning several lines push later line numbers down
-            nl = df[c].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
-            if nl.any():
-                extra += nl
-        if extra.any():
-            lines = lines + np.concatenate([[0], np.cumsum(extra)[:-1]])
+    lines, bad_lines = _line_numbers(df, invalid, first_record=h + 2, quoted=quoted)
+    blank_lines = [n for (n, text, _), line in zip(invalid, bad_lines, strict=True) if not text.strip()]
+    bad = [(line, text) for (n, text, _), line in zip(invalid, bad_lines, strict=True) if text.strip()]
     blank = pd.Series(True, index=df.index)
     for c in headers:
         blank &= df[c].isna() | (df[c].str.strip() == "").fillna(True)
