@@ -324,7 +324,7 @@ def _line_numbers(
     total = len(df) + n_bad
     records = np.arange(first_record, first_record + total, dtype=np.int64)
     is_bad = np.zeros(total, dtype=bool)
-    bad_numbers = np.array([n for n, _, _ in invalid], dtype=np.int64) if n_bad else np.zeros(0, np.int64)
+    bad_numbers = np.array([n or 0 for n, _, _ in invalid], dtype=np.int64) if n_bad else np.zeros(0, np.int64)
     is_bad[np.clip(bad_numbers - first_record, 0, max(total - 1, 0))] = True
     extra = np.zeros(total, dtype=np.int64)
     if quoted:
@@ -339,7 +339,7 @@ def _line_numbers(
     lines = records + np.concatenate([[0], np.cumsum(extra)[:-1]]) if total else records
     kept = lines[~is_bad][: len(df)]
     bad_at = dict(zip(bad_numbers[np.argsort(bad_numbers, kind="stable")].tolist(), lines[is_bad].tolist(), strict=False))
-    return kept, [int(bad_at.get(n, n)) for n, _, _ in invalid]
+    return kept, [int(bad_at.get(n, n)) if n is not None else 0 for n, _, _ in invalid]
 
 
 def _read_csv(path: Path, hmap: HeaderMap, columns) -> list[RawTable | Skipped]:
