@@ -344,12 +344,6 @@ def assemble(
         if len(r.problems):
             log.add_rows(r.problems)
     cl = _Cleaner(log, vocab, now)
-    read_counts = {t: 0 for t in TABLES}
-    malformed = {t: 0 for t in TABLES}
-    for r in raws:
-        key = r.table
-        read_counts[key] += len(r.frame)
-        malformed[key] += len(r.problems)
 
     # ---------------- units and people first: references resolve against them
     units = _reference_table(raws, "units", "unit_id", ["name", "parent_id", "kind", "region_code"],
@@ -572,19 +566,43 @@ def assemble(
         units = _derive_units(cases, ev)
         n_units_derived = len(units)
     else:
-        rejected["units"] = units.loc[log.quarantined_index("units").intersection(units.index)]
-        units = units.drop(index=log.quarantined_index("units").intersection(units.index))
+        units = _without_quarantined(units, "units", log, rejected)
     if not have_people:
         people = _derive_people(cases, ev)
         n_people_derived = len(people)
     else:
-        rejected["people"] = people.loc[log.quarantined_index("people").intersection(people.index)]
-        people = people.drop(index=log.quarantined_index("people").intersection(people.index))
+        people = _without_quarantined(people, "people", log, rejected)
 
     # ---------------- provenance and canonical dtypes
+    out = _canonical({"cases": cases, "events": ev, "petitioners": records, "case_petitioners": links,
+                      "units": units, "people": people})
+    out["cases"] = derive_flags(out["cases"], out["units"], out["case_petitioners"])
+
+    # ---------------- the account
+    problems = log.frame()
+    derived = {"units": n_units_derived, "people": n_people_derived, "events": n_derived_ev,
+               "petitioners": derived_pet}
+    report = _quality_report(problems, raws, skipped, derived, language)
+    return Casebook(
+        **out,
+        quarantine=problems,
+        rejected={k: v.drop(columns=["_inline", "_table"], errors="ignore") for k, v in rejected.items()},
+        report=report,
+        policy=policy,
+    )
+
+
+def _without_quarantined(df: pd.DataFrame, table: str, log: ProblemLog, rejected: dict) -> pd.DataFrame:
+    """A reference table without its quarantined rows (kept in ``rejected``)."""
+    gone = log.quarantined_index(table).intersection(df.index)
+    rejected[table] = df.loc[gone]
+    return df.drop(index=gone)
+
+
+def _canonical(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Provenance into ``source_row``, working columns dropped, declared dtypes."""
     out = {}
-    for name, df in (("cases", cases), ("events", ev), ("petitioners", records),
-                     ("case_petitioners", links), ("units", units), ("people", people)):
+    for name, df in frames.items():
         if "_file" in df and len(df):
             # a source_row the source already carries (a Casebook saved to Parquet) wins
             given = to_text(df["source_row"]) if "source_row" in df else None
@@ -596,27 +614,30 @@ def assemble(
                 df["source_row"] = given
         df = df.drop(columns=[c for c in (*_PROV, "_inline", "_table") if c in df])
         out[name] = coerce_frame(df, name)
-    out["cases"] = derive_flags(out["cases"], out["units"], out["case_petitioners"])
+    return out
 
-    # ---------------- counts
-    problems = log.frame()
+
+def _quality_report(
+    problems: pd.DataFrame, raws: list[RawTable], skipped: list[Skipped], derived: dict[str, int], language: str
+) -> QualityReport:
+    """Per table: rows read = clean + flagged + quarantined (a row counts once, however many
+    problems it has); problems per reason; what each source sheet or file was read as."""
+    read_counts = {t: 0 for t in TABLES}
+    for r in raws:
+        read_counts[r.table] += len(r.frame) + len(r.problems)
     counts = []
     for name in TABLES:
         if name == "case_petitioners" and not read_counts["case_petitioners"]:
             continue
-        read = read_counts.get(name, 0) + malformed.get(name, 0)
+        read = read_counts[name]
         probs = problems[problems["table"] == name]
-        q = probs.loc[probs["outcome"] == QUARANTINED]
-        nq = q[["file", "sheet", "row"]].drop_duplicates().shape[0]
+        q = probs.loc[probs["outcome"] == QUARANTINED, ["file", "sheet", "row"]].drop_duplicates()
         f = probs.loc[probs["outcome"] == FLAGGED, ["file", "sheet", "row"]].drop_duplicates()
         if len(q):
-            f = f.merge(q[["file", "sheet", "row"]].drop_duplicates(), how="left", indicator=True)
+            f = f.merge(q, how="left", indicator=True)
             f = f[f["_merge"] == "left_only"]
-        derived = {"units": n_units_derived, "people": n_people_derived, "events": n_derived_ev,
-                   "petitioners": derived_pet}.get(name, 0)
-        counts.append({"table": name, "read": read, "clean": read - nq - len(f), "flagged": len(f),
-                       "quarantined": nq, "derived": derived})
-    counts_df = pd.DataFrame(counts)
+        counts.append({"table": name, "read": read, "clean": read - len(q) - len(f), "flagged": len(f),
+                       "quarantined": len(q), "derived": derived.get(name, 0)})
     reasons = (
         problems.groupby(["table", "column", "reason", "message", "outcome"], sort=False)
         .size().rename("count").reset_index()
@@ -634,14 +655,7 @@ def assemble(
         for s in skipped
     ]
     sources = pd.DataFrame(src_rows, columns=["file", "sheet", "table", "header_row", "rows", "blank_rows", "columns", "note"])
-    report = QualityReport(counts_df, reasons.reset_index(drop=True), sources, language)
-    return Casebook(
-        **out,
-        quarantine=problems,
-        rejected={k: v.drop(columns=["_inline", "_table"], errors="ignore") for k, v in rejected.items()},
-        report=report,
-        policy=policy,
-    )
+    return QualityReport(pd.DataFrame(counts), reasons.reset_index(drop=True), sources, language)
 
 
 def _derive_events(cases: pd.DataFrame, have: pd.Series) -> pd.DataFrame:
