@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -317,6 +318,81 @@ class _Refs:
         return out.astype("str"), unknown
 
 
+@dataclass
+class _References:
+    """Unit and person references resolved against the units and people tables (when given)."""
+
+    unit_refs: _Refs | None
+    person_refs: _Refs | None
+
+    def units(self, df: pd.DataFrame, table: str, cols: Sequence[str]) -> None:
+        _resolve(self.unit_refs, df, table, cols)
+
+    def people(self, df: pd.DataFrame, table: str, cols: Sequence[str]) -> None:
+        _resolve(self.person_refs, df, table, cols)
+
+
+def _clean_cases(raws: list[RawTable], cl: _Cleaner, refs: _References) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cases taken (with flags noted) and cases quarantined."""
+    cases = _concat(raws, "cases")
+    _flag_numeric_ids(cases, cl.log, "cases", ["case_id", "petitioner_id_number", "petitioner_phone"])
+    cl.text(cases, ["case_id", "registered_unit_id", "region_code", "region_name", "summary",
+                    "responsible_unit_id", "lead_person_id", "status", "repeat_of", "co_unit_ids",
+                    "lead_person_title", "petitioner_name", "petitioner_id_number",
+                    "petitioner_phone", "petitioner_address", "petitioner_region_code"])
+    missing_id = cases["case_id"].isna()
+    cl.log.add(cases, missing_id, "cases", "case_id", "missing_required", QUARANTINED)
+    drop_cases = missing_id.copy()
+    if "received_at" not in cases:
+        cases["received_at"] = pd.Series(pd.NA, index=cases.index, dtype=object)
+    drop_cases |= cl.dates(cases, "cases", ["received_at"], required=["received_at"]) & ~drop_cases
+    cl.dates(cases, "cases", ["arrived_at", "accepted_at", "due_at", "replied_at", "closed_at"])
+    for c, v in (("channel", "channel"), ("demand_type", "demand_type"), ("satisfaction", "satisfaction"),
+                 ("satisfaction_office", "satisfaction")):
+        cl.vocab_col(cases, "cases", c, v)
+    if any(c in cases for c in ("category", "category_l1", "category_l2")):
+        raw_cat = to_text(cases["category"]) if "category" in cases else None
+        l1 = to_text(cases["category_l1"]) if "category_l1" in cases else None
+        l2 = to_text(cases["category_l2"]) if "category_l2" in cases else None
+        c1, c2, unknown = split_category(raw_cat, l1, l2)
+        shown = raw_cat if raw_cat is not None else (l1.fillna("") + "/" + l2.fillna("") if l1 is not None and l2 is not None else (l1 if l1 is not None else l2))
+        col = "category" if raw_cat is not None else ("category_l1" if l1 is not None else "category_l2")
+        cl.log.add(cases, unknown, "cases", col, "unknown_category", FLAGGED, shown)
+        cases["category_l1"], cases["category_l2"] = c1, c2
+        if raw_cat is not None:
+            cases = cases.rename(columns={"category": "category_raw"})
+    headcount_text = cl.number(cases, "cases", "headcount", "int")
+    if "headcount" in cases:
+        hc = cases["headcount"]
+        bad = hc.notna() & ((hc <= 0) | (hc != hc.round()))
+        cl.log.add(cases, bad, "cases", "headcount", "bad_headcount", FLAGGED, headcount_text)
+        cases["headcount"] = hc.where(~bad).astype("Int32")
+    cl.boolean(cases, "cases", "repeat_flag")
+    cl.boolean(cases, "cases", "stepwise_flag")
+    # region: a name where a code belongs is a name
+    if "region_code" in cases:
+        rc = cases["region_code"].str.replace(r"\.0$", "", regex=True)
+        is_code = rc.str.fullmatch(r"\d{2,12}", na=False)
+        if "region_name" not in cases:
+            cases["region_name"] = pd.Series(pd.NA, index=cases.index, dtype="str")
+        cases["region_name"] = cases["region_name"].where(cases["region_name"].notna() | is_code, rc)
+        cases["region_code"] = rc.where(is_code)
+    # among the rows that can stand, the first occurrence of a case number is taken
+    dup = cases.loc[~drop_cases, "case_id"].duplicated(keep="first").reindex(cases.index, fill_value=False)
+    cl.log.add(cases, dup, "cases", "case_id", "duplicate_case_id", QUARANTINED)
+    drop_cases |= dup
+    refs.units(cases, "cases", ["registered_unit_id", "responsible_unit_id"])
+    refs.people(cases, "cases", ["lead_person_id"])
+    # ordering checks on the kept rows
+    rec, acc, rep, clo = (cases.get(c) for c in ("received_at", "accepted_at", "replied_at", "closed_at"))
+    if acc is not None and clo is not None:
+        cl.log.add(cases, (clo.dt.normalize() < acc.dt.normalize()) & ~drop_cases, "cases", "closed_at", "closed_before_accepted", FLAGGED)
+    if rep is not None:
+        cl.log.add(cases, (rep.dt.normalize() < rec.dt.normalize()) & ~drop_cases, "cases", "replied_at", "replied_before_received", FLAGGED)
+    return _keep(cases, drop_cases), cases.loc[drop_cases]
+
+
+
 def _split_multi(s: pd.Series) -> pd.Series:
     """'A、B;C' → one row per unit (exploded, index kept)."""
     parts = to_text(s).str.split(r"\s*[、,，;；/]\s*", regex=True)
@@ -354,11 +430,8 @@ def assemble(
     unit_refs = _Refs(units["unit_id"], units["name"], log, "unknown_unit") if have_units else None
     person_refs = _Refs(people["person_id"], people["name"], log, "unknown_person") if have_people else None
 
-    def resolve_units(df: pd.DataFrame, table: str, cols: Sequence[str]) -> None:
-        _resolve(unit_refs, df, table, cols)
-
-    def resolve_people(df: pd.DataFrame, table: str, cols: Sequence[str]) -> None:
-        _resolve(person_refs, df, table, cols)
+    refs = _References(unit_refs, person_refs)
+    resolve_units, resolve_people = refs.units, refs.people
 
     if have_units and "parent_id" in units:
         _resolve(unit_refs, units, "units", ["parent_id"], reason="unknown_parent_unit")
@@ -366,63 +439,8 @@ def assemble(
         resolve_units(people, "people", ["unit_id"])
 
     # ---------------- cases
-    cases = _concat(raws, "cases")
-    _flag_numeric_ids(cases, log, "cases", ["case_id", "petitioner_id_number", "petitioner_phone"])
-    cl.text(cases, ["case_id", "registered_unit_id", "region_code", "region_name", "summary",
-                    "responsible_unit_id", "lead_person_id", "status", "repeat_of", "co_unit_ids",
-                    "lead_person_title", "petitioner_name", "petitioner_id_number",
-                    "petitioner_phone", "petitioner_address", "petitioner_region_code"])
-    missing_id = cases["case_id"].isna()
-    log.add(cases, missing_id, "cases", "case_id", "missing_required", QUARANTINED)
-    drop_cases = missing_id.copy()
-    if "received_at" not in cases:
-        cases["received_at"] = pd.Series(pd.NA, index=cases.index, dtype=object)
-    drop_cases |= cl.dates(cases, "cases", ["received_at"], required=["received_at"]) & ~drop_cases
-    cl.dates(cases, "cases", ["arrived_at", "accepted_at", "due_at", "replied_at", "closed_at"])
-    for c, v in (("channel", "channel"), ("demand_type", "demand_type"), ("satisfaction", "satisfaction"),
-                 ("satisfaction_office", "satisfaction")):
-        cl.vocab_col(cases, "cases", c, v)
-    if any(c in cases for c in ("category", "category_l1", "category_l2")):
-        raw_cat = to_text(cases["category"]) if "category" in cases else None
-        l1 = to_text(cases["category_l1"]) if "category_l1" in cases else None
-        l2 = to_text(cases["category_l2"]) if "category_l2" in cases else None
-        c1, c2, unknown = split_category(raw_cat, l1, l2)
-        shown = raw_cat if raw_cat is not None else (l1.fillna("") + "/" + l2.fillna("") if l1 is not None and l2 is not None else (l1 if l1 is not None else l2))
-        col = "category" if raw_cat is not None else ("category_l1" if l1 is not None else "category_l2")
-        log.add(cases, unknown, "cases", col, "unknown_category", FLAGGED, shown)
-        cases["category_l1"], cases["category_l2"] = c1, c2
-        if raw_cat is not None:
-            cases = cases.rename(columns={"category": "category_raw"})
-    headcount_text = cl.number(cases, "cases", "headcount", "int")
-    if "headcount" in cases:
-        hc = cases["headcount"]
-        bad = hc.notna() & ((hc <= 0) | (hc != hc.round()))
-        log.add(cases, bad, "cases", "headcount", "bad_headcount", FLAGGED, headcount_text)
-        cases["headcount"] = hc.where(~bad).astype("Int32")
-    cl.boolean(cases, "cases", "repeat_flag")
-    cl.boolean(cases, "cases", "stepwise_flag")
-    # region: a name where a code belongs is a name
-    if "region_code" in cases:
-        rc = cases["region_code"].str.replace(r"\.0$", "", regex=True)
-        is_code = rc.str.fullmatch(r"\d{2,12}", na=False)
-        if "region_name" not in cases:
-            cases["region_name"] = pd.Series(pd.NA, index=cases.index, dtype="str")
-        cases["region_name"] = cases["region_name"].where(cases["region_name"].notna() | is_code, rc)
-        cases["region_code"] = rc.where(is_code)
-    # among the rows that can stand, the first occurrence of a case number is taken
-    dup = cases.loc[~drop_cases, "case_id"].duplicated(keep="first").reindex(cases.index, fill_value=False)
-    log.add(cases, dup, "cases", "case_id", "duplicate_case_id", QUARANTINED)
-    drop_cases |= dup
-    resolve_units(cases, "cases", ["registered_unit_id", "responsible_unit_id"])
-    resolve_people(cases, "cases", ["lead_person_id"])
-    # ordering checks on the kept rows
-    rec, acc, rep, clo = (cases.get(c) for c in ("received_at", "accepted_at", "replied_at", "closed_at"))
-    if acc is not None and clo is not None:
-        log.add(cases, (clo.dt.normalize() < acc.dt.normalize()) & ~drop_cases, "cases", "closed_at", "closed_before_accepted", FLAGGED)
-    if rep is not None:
-        log.add(cases, (rep.dt.normalize() < rec.dt.normalize()) & ~drop_cases, "cases", "replied_at", "replied_before_received", FLAGGED)
-    rejected = {"cases": cases.loc[drop_cases]}
-    cases = _keep(cases, drop_cases)
+    cases, rejected_cases = _clean_cases(raws, cl, refs)
+    rejected = {"cases": rejected_cases}
     case_ids = pd.Index(cases["case_id"])
     received = pd.Series(cases["received_at"].to_numpy(), index=case_ids)
 
