@@ -431,12 +431,11 @@ def assemble(
     person_refs = _Refs(people["person_id"], people["name"], log, "unknown_person") if have_people else None
 
     refs = _References(unit_refs, person_refs)
-    resolve_units, resolve_people = refs.units, refs.people
 
     if have_units and "parent_id" in units:
         _resolve(unit_refs, units, "units", ["parent_id"], reason="unknown_parent_unit")
     if have_people:
-        resolve_units(people, "people", ["unit_id"])
+        refs.units(people, "people", ["unit_id"])
 
     # ---------------- cases
     cases, rejected_cases = _clean_cases(raws, cl, refs)
@@ -469,103 +468,14 @@ def assemble(
         pet = pd.concat([pet, inl], ignore_index=True, sort=False) if len(pet) else inl.reset_index(drop=True)
         cases = cases.drop(columns=[c for c in [*inline_cols, "petitioner_region_code"] if c in cases])
 
-    def clean_petitioners(pet: pd.DataFrame):
-        if "_inline" not in pet:
-            pet["_inline"] = False
-        pet["_inline"] = pet["_inline"].fillna(False).astype(bool)
-        for c in ("case_id", "petitioner_id", "name", "id_number", "phone", "address", "region_code", "tags", "role"):
-            if c not in pet:
-                pet[c] = pd.Series(pd.NA, index=pet.index, dtype="str")
-        if "id_number" in pet and len(pet):
-            pet["id_number"] = _arrow_str(pet["id_number"], lambda a: pc.replace_substring_regex(pc.utf8_upper(a), r"\s+", ""))
-        drop_pet = pd.Series(False, index=pet.index)
-        if len(pet):
-            given_id = pet["petitioner_id"].notna()
-            has_content = pet[["name", "id_number", "phone", "address"]].notna().any(axis=1)
-            pet.loc[~given_id & has_content, "petitioner_id"] = record_ids(pet.loc[~given_id & has_content])
-            link_only = ~has_content & given_id
-            no_id = pet["petitioner_id"].isna()
-            is_link = pet["_table"].eq("case_petitioners").fillna(False).astype(bool) if "_table" in pet else pd.Series(False, index=pet.index)
-            log.add(pet, no_id & ~is_link, "petitioners", "name", "missing_required", QUARANTINED)
-            log.add(pet, no_id & is_link, "case_petitioners", "petitioner_id", "missing_required", QUARANTINED)
-            drop_pet |= no_id
-            has_case = pet["case_id"].notna()
-            unknown_case = has_case & ~isin(pet["case_id"], case_ids) & ~drop_pet
-            log.add(pet, unknown_case & ~pet["_inline"] & ~is_link, "petitioners", "case_id", "unknown_case", QUARANTINED)
-            log.add(pet, unknown_case & is_link, "case_petitioners", "case_id", "unknown_case", QUARANTINED)
-            drop_pet |= unknown_case
-            known_pet = pet.loc[~link_only & ~drop_pet, "petitioner_id"]
-            unknown_pet = link_only & ~isin(pet["petitioner_id"], known_pet) & ~drop_pet
-            log.add(pet, unknown_pet & ~is_link, "petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
-            log.add(pet, unknown_pet & is_link, "case_petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
-            drop_pet |= unknown_pet
-            valid = id_checksum_valid(pet["id_number"])
-            bad_id = pet["id_number"].notna() & ~valid & ~drop_pet
-            log.add(pet, bad_id & ~pet["_inline"], "petitioners", "id_number", "invalid_id_number", FLAGGED)
-            log.add(pet, bad_id & pet["_inline"], "cases", "petitioner_id_number", "invalid_id_number", FLAGGED, pet["id_number"])
-            pet["id_valid"] = valid.where(pet["id_number"].notna()).astype("boolean")
-            cl.vocab_col(pet, "petitioners", "role", "petitioner_role")
-        pet_rejected = pet.loc[drop_pet & ~pet["_inline"]]
-        pet = _keep(pet, drop_pet)
-        links = pet.loc[pet["case_id"].notna(), ["case_id", "petitioner_id", "role", *_PROV]].copy()
-        if len(links):
-            links["role"] = links["role"].fillna("petitioner")
-            links = links.drop_duplicates(["case_id", "petitioner_id"], keep="first")
-        records = pet.loc[pet[["name", "id_number", "phone", "address"]].notna().any(axis=1)]
-        records = records.drop_duplicates("petitioner_id", keep="first")
-        records = records.drop(columns=["case_id", "role"], errors="ignore")
-
-        return pet, links, records, pet_rejected
-
-    def clean_events():
-        # ---------------- events
-        ev = _concat(raws, "events")
-        cl.text(ev, ["case_id", "from_unit_id", "to_unit_id", "actor_id", "note"])
-        drop_ev = ev["case_id"].isna()
-        log.add(ev, drop_ev, "events", "case_id", "missing_required", QUARANTINED)
-        if "at" not in ev:
-            ev["at"] = pd.Series(pd.NA, index=ev.index, dtype=object)
-        drop_ev |= cl.dates(ev, "events", ["at"], required=["at"]) & ~drop_ev
-        if "action" not in ev:
-            ev["action"] = pd.Series(pd.NA, index=ev.index, dtype="str")
-        raw_action = to_text(ev["action"])
-        codes, unknown = vocab.normalise("action", raw_action)
-        log.add(ev, raw_action.isna() & ~drop_ev, "events", "action", "missing_required", QUARANTINED, raw_action)
-        log.add(ev, unknown & ~drop_ev, "events", "action", "unknown_action", QUARANTINED, raw_action)
-        drop_ev |= codes.isna()
-        ev["action"] = codes
-        # events far outnumber cases: work on the distinct case numbers of the log
-        all_code, all_uniq = pd.factorize(ev["case_id"])
-        uniq_known = isin(pd.Series(all_uniq, dtype="str"), case_ids).to_numpy()
-        unknown_case = pd.Series(~np.append(uniq_known, True)[all_code], index=ev.index) & ~drop_ev
-        log.add(ev, unknown_case, "events", "case_id", "unknown_case", QUARANTINED)
-        drop_ev |= unknown_case
-        cl.vocab_col(ev, "events", "role", "event_role")
-        cl.number(ev, "events", "share", "float")
-        resolve_units(ev, "events", ["from_unit_id", "to_unit_id"])
-        resolve_people(ev, "events", ["actor_id"])
-        ev["seq"] = np.arange(len(ev))
-        ev_rejected = ev.loc[drop_ev]
-        ev = _keep(ev, drop_ev)
-        case_code = all_code[~drop_ev.to_numpy()]
-        if len(ev):
-            day = ev["at"].dt.normalize()
-            registered = received.dt.normalize().reindex(pd.Series(all_uniq, dtype="str")).to_numpy()[case_code]
-            before = day < pd.Series(registered, index=ev.index)
-            log.add(ev, before, "events", "at", "event_before_registration", FLAGGED)
-            log.add(ev, _out_of_order(ev, day, case_code), "events", "at", "event_out_of_order", FLAGGED)
-        ev["derived"] = False
-
-        return ev, all_uniq, case_code, ev_rejected
-
     # petitioners and events are independent: on two cores they are cleaned side by side (the
     # heavy work is in pyarrow and numpy kernels, which release the GIL); the problem log only
     # appends, and its rows are sorted when read.
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pet_job = pool.submit(clean_petitioners, pet)
-        ev_job = pool.submit(clean_events)
+        pet_job = pool.submit(_clean_petitioners, pet, case_ids, cl)
+        ev_job = pool.submit(_clean_events, raws, case_ids, received, cl, refs)
         pet, links, records, rejected["petitioners"] = pet_job.result()
         ev, all_uniq, case_code, rejected["events"] = ev_job.result()
 
@@ -608,6 +518,98 @@ def assemble(
         report=report,
         policy=policy,
     )
+
+
+def _clean_petitioners(pet: pd.DataFrame, case_ids: pd.Index, cl: _Cleaner):
+    """Petitioner records and case links: ids, references to cases and records, ID checksums."""
+    if "_inline" not in pet:
+        pet["_inline"] = False
+    pet["_inline"] = pet["_inline"].fillna(False).astype(bool)
+    for c in ("case_id", "petitioner_id", "name", "id_number", "phone", "address", "region_code", "tags", "role"):
+        if c not in pet:
+            pet[c] = pd.Series(pd.NA, index=pet.index, dtype="str")
+    if "id_number" in pet and len(pet):
+        pet["id_number"] = _arrow_str(pet["id_number"], lambda a: pc.replace_substring_regex(pc.utf8_upper(a), r"\s+", ""))
+    drop_pet = pd.Series(False, index=pet.index)
+    if len(pet):
+        given_id = pet["petitioner_id"].notna()
+        has_content = pet[["name", "id_number", "phone", "address"]].notna().any(axis=1)
+        pet.loc[~given_id & has_content, "petitioner_id"] = record_ids(pet.loc[~given_id & has_content])
+        link_only = ~has_content & given_id
+        no_id = pet["petitioner_id"].isna()
+        is_link = pet["_table"].eq("case_petitioners").fillna(False).astype(bool) if "_table" in pet else pd.Series(False, index=pet.index)
+        cl.log.add(pet, no_id & ~is_link, "petitioners", "name", "missing_required", QUARANTINED)
+        cl.log.add(pet, no_id & is_link, "case_petitioners", "petitioner_id", "missing_required", QUARANTINED)
+        drop_pet |= no_id
+        has_case = pet["case_id"].notna()
+        unknown_case = has_case & ~isin(pet["case_id"], case_ids) & ~drop_pet
+        cl.log.add(pet, unknown_case & ~pet["_inline"] & ~is_link, "petitioners", "case_id", "unknown_case", QUARANTINED)
+        cl.log.add(pet, unknown_case & is_link, "case_petitioners", "case_id", "unknown_case", QUARANTINED)
+        drop_pet |= unknown_case
+        known_pet = pet.loc[~link_only & ~drop_pet, "petitioner_id"]
+        unknown_pet = link_only & ~isin(pet["petitioner_id"], known_pet) & ~drop_pet
+        cl.log.add(pet, unknown_pet & ~is_link, "petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
+        cl.log.add(pet, unknown_pet & is_link, "case_petitioners", "petitioner_id", "unknown_petitioner", QUARANTINED)
+        drop_pet |= unknown_pet
+        valid = id_checksum_valid(pet["id_number"])
+        bad_id = pet["id_number"].notna() & ~valid & ~drop_pet
+        cl.log.add(pet, bad_id & ~pet["_inline"], "petitioners", "id_number", "invalid_id_number", FLAGGED)
+        cl.log.add(pet, bad_id & pet["_inline"], "cases", "petitioner_id_number", "invalid_id_number", FLAGGED, pet["id_number"])
+        pet["id_valid"] = valid.where(pet["id_number"].notna()).astype("boolean")
+        cl.vocab_col(pet, "petitioners", "role", "petitioner_role")
+    pet_rejected = pet.loc[drop_pet & ~pet["_inline"]]
+    pet = _keep(pet, drop_pet)
+    links = pet.loc[pet["case_id"].notna(), ["case_id", "petitioner_id", "role", *_PROV]].copy()
+    if len(links):
+        links["role"] = links["role"].fillna("petitioner")
+        links = links.drop_duplicates(["case_id", "petitioner_id"], keep="first")
+    records = pet.loc[pet[["name", "id_number", "phone", "address"]].notna().any(axis=1)]
+    records = records.drop_duplicates("petitioner_id", keep="first")
+    records = records.drop(columns=["case_id", "role"], errors="ignore")
+
+    return pet, links, records, pet_rejected
+
+
+def _clean_events(raws: list[RawTable], case_ids: pd.Index, received: pd.Series, cl: _Cleaner, refs: _References):
+    """The event log: required fields, actions, case references, units and people, time order."""
+    ev = _concat(raws, "events")
+    cl.text(ev, ["case_id", "from_unit_id", "to_unit_id", "actor_id", "note"])
+    drop_ev = ev["case_id"].isna()
+    cl.log.add(ev, drop_ev, "events", "case_id", "missing_required", QUARANTINED)
+    if "at" not in ev:
+        ev["at"] = pd.Series(pd.NA, index=ev.index, dtype=object)
+    drop_ev |= cl.dates(ev, "events", ["at"], required=["at"]) & ~drop_ev
+    if "action" not in ev:
+        ev["action"] = pd.Series(pd.NA, index=ev.index, dtype="str")
+    raw_action = to_text(ev["action"])
+    codes, unknown = cl.vocab.normalise("action", raw_action)
+    cl.log.add(ev, raw_action.isna() & ~drop_ev, "events", "action", "missing_required", QUARANTINED, raw_action)
+    cl.log.add(ev, unknown & ~drop_ev, "events", "action", "unknown_action", QUARANTINED, raw_action)
+    drop_ev |= codes.isna()
+    ev["action"] = codes
+    # events far outnumber cases: work on the distinct case numbers of the log
+    all_code, all_uniq = pd.factorize(ev["case_id"])
+    uniq_known = isin(pd.Series(all_uniq, dtype="str"), case_ids).to_numpy()
+    unknown_case = pd.Series(~np.append(uniq_known, True)[all_code], index=ev.index) & ~drop_ev
+    cl.log.add(ev, unknown_case, "events", "case_id", "unknown_case", QUARANTINED)
+    drop_ev |= unknown_case
+    cl.vocab_col(ev, "events", "role", "event_role")
+    cl.number(ev, "events", "share", "float")
+    refs.units(ev, "events", ["from_unit_id", "to_unit_id"])
+    refs.people(ev, "events", ["actor_id"])
+    ev["seq"] = np.arange(len(ev))
+    ev_rejected = ev.loc[drop_ev]
+    ev = _keep(ev, drop_ev)
+    case_code = all_code[~drop_ev.to_numpy()]
+    if len(ev):
+        day = ev["at"].dt.normalize()
+        registered = received.dt.normalize().reindex(pd.Series(all_uniq, dtype="str")).to_numpy()[case_code]
+        before = day < pd.Series(registered, index=ev.index)
+        cl.log.add(ev, before, "events", "at", "event_before_registration", FLAGGED)
+        cl.log.add(ev, _out_of_order(ev, day, case_code), "events", "at", "event_out_of_order", FLAGGED)
+    ev["derived"] = False
+
+    return ev, all_uniq, case_code, ev_rejected
 
 
 def _without_quarantined(df: pd.DataFrame, table: str, log: ProblemLog, rejected: dict) -> pd.DataFrame:
