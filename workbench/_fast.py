@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["by_unique", "isin", "arrow_strings", "regex_match"]
+__all__ = ["by_unique", "isin", "arrow_strings", "arrow_apply", "regex_match"]
 
 
 def arrow_strings(s: pd.Series):
@@ -33,6 +33,11 @@ def arrow_strings(s: pd.Series):
     if data is None:
         data = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string())
     return data
+
+
+def arrow_apply(s: pd.Series, fn: Callable) -> pd.Series:
+    """Apply a pyarrow compute function to a string column, keeping the index."""
+    return pd.Series(pd.arrays.ArrowStringArray(fn(arrow_strings(s))), index=s.index).astype("str")
 
 
 def by_unique(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:

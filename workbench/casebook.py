@@ -35,7 +35,7 @@ import pandas as pd
 
 from ._fast import isin
 from .quality import PROBLEM_COLUMNS, QualityReport
-from .schema import TABLE_NAMES, empty_frame
+from .schema import LEVEL_ORDER, TABLE_NAMES, empty_frame
 from .vocab import norm_keys, vocabularies
 
 __all__ = ["Casebook", "region_prefix", "period_bounds"]
@@ -273,7 +273,7 @@ class Casebook:
         parent = u.set_index("unit_id")["parent_id"]
         parent = parent[~parent.index.duplicated()]
         # walk down the unit tree: depth is bounded by the six levels
-        for _ in range(len(LEVELS) + 1):
+        for _ in range(len(LEVEL_ORDER) + 1):
             children = set(parent.index[parent.isin(ids)])
             if children <= ids:
                 break
@@ -324,8 +324,6 @@ class Casebook:
             rows.append({"table": "cases", "column": "case_id", "value": value, "count": int((self.cases["case_id"] == value).sum())})
         return pd.DataFrame(rows, columns=["table", "column", "value", "count"])
 
-
-LEVELS = ("village", "township", "county", "city", "province", "central")
 
 
 def _frame_table(df: pd.DataFrame, table: str, name: str):

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from .._fast import by_unique, isin
+from .._fast import arrow_apply, by_unique, isin
 from ..dates import parse_dates
 from ..ids import id_checksum_valid, record_ids
 from ..quality import FLAGGED, QUARANTINED, ProblemLog, QualityReport
@@ -198,7 +198,7 @@ class _Cleaner:
         self.log.add(df, unknown, table, col, "unknown_value", FLAGGED, raw)
         df[col] = codes.map({"true": True, "false": False}).astype("boolean")
 
-    def number(self, df: pd.DataFrame, table: str, col: str, kind: str) -> pd.Series:
+    def number(self, df: pd.DataFrame, table: str, col: str) -> pd.Series:
         if col not in df:
             return pd.Series(pd.NA, index=df.index, dtype="Float64")
         raw = df[col]
@@ -241,13 +241,6 @@ def _out_of_order(ev: pd.DataFrame, day: pd.Series, case_code: np.ndarray) -> pd
 def _keep(df: pd.DataFrame, drop: pd.Series) -> pd.DataFrame:
     """Rows not dropped; no copy of a large frame when nothing is dropped (the usual case)."""
     return df.loc[~drop] if drop.any() else df
-
-
-def _arrow_str(s: pd.Series, fn) -> pd.Series:
-    """Apply a pyarrow compute function to a string column."""
-    from .._fast import arrow_strings
-
-    return pd.Series(pd.arrays.ArrowStringArray(fn(arrow_strings(s))), index=s.index).astype("str")
 
 
 def _source_row(df: pd.DataFrame) -> pd.Series:
@@ -336,8 +329,8 @@ def _clean_cases(raws: list[RawTable], cl: _Cleaner, refs: _References) -> tuple
     """Cases taken (with flags noted) and cases quarantined."""
     cases = _concat(raws, "cases")
     _flag_numeric_ids(cases, cl.log, "cases", ["case_id", "petitioner_id_number", "petitioner_phone"])
-    cl.text(cases, ["case_id", "registered_unit_id", "region_code", "region_name", "summary",
-                    "responsible_unit_id", "lead_person_id", "status", "repeat_of", "co_unit_ids",
+    # unit and leader columns are cleaned where they are resolved (refs.units / refs.people)
+    cl.text(cases, ["case_id", "region_code", "region_name", "summary", "status", "repeat_of", "co_unit_ids",
                     "lead_person_title", "petitioner_name", "petitioner_id_number",
                     "petitioner_phone", "petitioner_address", "petitioner_region_code"])
     missing_id = cases["case_id"].isna()
@@ -361,7 +354,7 @@ def _clean_cases(raws: list[RawTable], cl: _Cleaner, refs: _References) -> tuple
         cases["category_l1"], cases["category_l2"] = c1, c2
         if raw_cat is not None:
             cases = cases.rename(columns={"category": "category_raw"})
-    headcount_text = cl.number(cases, "cases", "headcount", "int")
+    headcount_text = cl.number(cases, "cases", "headcount")
     if "headcount" in cases:
         hc = cases["headcount"]
         bad = hc.notna() & ((hc <= 0) | (hc != hc.round()))
@@ -529,7 +522,7 @@ def _clean_petitioners(pet: pd.DataFrame, case_ids: pd.Index, cl: _Cleaner):
         if c not in pet:
             pet[c] = pd.Series(pd.NA, index=pet.index, dtype="str")
     if "id_number" in pet and len(pet):
-        pet["id_number"] = _arrow_str(pet["id_number"], lambda a: pc.replace_substring_regex(pc.utf8_upper(a), r"\s+", ""))
+        pet["id_number"] = arrow_apply(pet["id_number"], lambda a: pc.replace_substring_regex(pc.utf8_upper(a), r"\s+", ""))
     drop_pet = pd.Series(False, index=pet.index)
     if len(pet):
         given_id = pet["petitioner_id"].notna()
@@ -573,7 +566,7 @@ def _clean_petitioners(pet: pd.DataFrame, case_ids: pd.Index, cl: _Cleaner):
 def _clean_events(raws: list[RawTable], case_ids: pd.Index, received: pd.Series, cl: _Cleaner, refs: _References):
     """The event log: required fields, actions, case references, units and people, time order."""
     ev = _concat(raws, "events")
-    cl.text(ev, ["case_id", "from_unit_id", "to_unit_id", "actor_id", "note"])
+    cl.text(ev, ["case_id", "note"])  # unit and actor columns are cleaned where they are resolved
     drop_ev = ev["case_id"].isna()
     cl.log.add(ev, drop_ev, "events", "case_id", "missing_required", QUARANTINED)
     if "at" not in ev:
@@ -594,7 +587,7 @@ def _clean_events(raws: list[RawTable], case_ids: pd.Index, received: pd.Series,
     cl.log.add(ev, unknown_case, "events", "case_id", "unknown_case", QUARANTINED)
     drop_ev |= unknown_case
     cl.vocab_col(ev, "events", "role", "event_role")
-    cl.number(ev, "events", "share", "float")
+    cl.number(ev, "events", "share")
     refs.units(ev, "events", ["from_unit_id", "to_unit_id"])
     refs.people(ev, "events", ["actor_id"])
     ev["seq"] = np.arange(len(ev))

@@ -50,6 +50,7 @@ _TEXT = {
     "category_title": ("信访问题分类前{n}位", "Top {n} issue categories"),
     "region_title": ("信访件数按问题属地", "Cases by region"),
     "unknown": ("未填写", "Not given"),
+    "code": ("区划代码", "Region code"),
     "item": ("项目", "Item"),
     "value": ("数值", "Value"),
 }
@@ -155,7 +156,7 @@ def region_figure(data: pd.DataFrame) -> go.Figure:
     import plotly.express as px
 
     fig = px.bar(data, x="region_name", y="cases", hover_data=["region_code"],
-                 labels={"region_name": text("region"), "cases": text("cases"), "region_code": "代码"},
+                 labels={"region_name": text("region"), "cases": text("cases"), "region_code": text("code")},
                  title=text("region_title"))
     fig.update_layout(xaxis_title=None)
     return fig
