@@ -1,0 +1,104 @@
+"""User-facing words of the analyses and views, Chinese first, English by one setting.
+
+``text(key)`` reads the active language (``set_config(language="en")``); unknown keys come back
+as themselves so a missing translation shows, never breaks a figure.
+
+>>> text("status.late", "zh"), text("status.late", "en")
+('超期办结', 'late')
+>>> text("no.such.key", "en")
+'no.such.key'
+"""
+
+from __future__ import annotations
+
+__all__ = ["TEXT", "text", "lang"]
+
+TEXT: dict[str, tuple[str, str]] = {
+    # clock statuses
+    "status.met": ("按期", "met"),
+    "status.late": ("超期办结", "late"),
+    "status.open": ("办理中", "open"),
+    "status.approaching": ("临期", "approaching limit"),
+    "status.open_past_limit": ("超期未办", "open past limit"),
+    # parties
+    "party.office": ("信访部门", "petition office"),
+    "party.unit": ("责任单位", "responsible unit"),
+    "party.reviewer": ("复查复核机关", "review organ"),
+    "party.petitioner": ("信访人", "petitioner"),
+    # why a clock reads as it does
+    "why.start_fallback": ("未记录起算环节（如受理），按前一环节起算", "start not recorded (e.g. no acceptance); counted from the step before"),
+    "why.extended": ("经批准延期", "approved extension applied"),
+    "why.extension_capped": ("延期超过上限，超出部分不计", "extension beyond the maximum; the excess is not counted"),
+    "why.extension_after_due": ("期限届满后才延期，不予计算", "extension made after the limit ran out; not counted"),
+    "why.extension_not_approved": ("延期未获批准", "extension not approved"),
+    "why.returned_outside_remit": ("以不属职权范围退回（5个工作日）", "returned as outside the unit's remit (5 working days)"),
+    "why.closed_without_reply": ("未出具答复意见即办结", "closed without a written reply"),
+    "why.stop_before_start": ("办结记录早于起算时间", "stop recorded before the start"),
+    "why.calendar_unknown": ("超出节假日日历年份，仅按周末计算", "outside the holiday calendar's years: weekends only"),
+    "why.stated_due_differs": ("台账限办日期与规则计算不符", "the ledger's stated due date differs from the rule"),
+    "why.demand_type_unknown": ("诉求类型缺失，按申诉求决类计时", "demand type missing: clock applied"),
+    # KPIs
+    "kpi.timely_acceptance": ("及时受理率", "timely acceptance rate"),
+    "kpi.on_time": ("按期办结率", "on-time completion rate"),
+    "kpi.satisfaction": ("群众满意率", "satisfaction rate"),
+    "kpi.participation": ("参评率", "evaluation participation rate"),
+    "kpi.repeat": ("重复信访率", "repeat petition rate"),
+    "kpi.online_share": ("网信占比", "online share"),
+    "kpi.skip_level": ("越级访率", "skip-level visit rate"),
+    "kpi.first_closed_on_time": ("初信初访办结率", "first petitions closed on time"),
+    "kpi.resolved_once": ("一次性化解率", "resolved at first handling"),
+    "kpi.settled": ("息访率", "settled rate"),
+    "kpi.cases": ("信访总量（件次）", "cases (件次)"),
+    "kpi.visits_batches": ("来访批次", "visit batches (批次)"),
+    "kpi.visits_persons": ("来访人次", "visit persons (人次)"),
+    "kpi.collective_batches": ("集体访批次", "collective visit batches"),
+    "kpi.collective_persons": ("集体访人次", "collective visit persons"),
+    "kpi.collective_5_10": ("集体访 5–10人", "collective 5–10 people"),
+    "kpi.collective_11_20": ("集体访 11–20人", "collective 11–20 people"),
+    "kpi.collective_21_50": ("集体访 21–50人", "collective 21–50 people"),
+    "kpi.collective_51_100": ("集体访 51–100人", "collective 51–100 people"),
+    "kpi.collective_100plus": ("集体访 100人以上", "collective over 100 people"),
+    "count.件次": ("件次", "cases"),
+    "count.人次": ("人次", "persons"),
+    "count.批次": ("批次", "batches"),
+    # stages
+    "stage.route": ("登记→转送交办", "registration → routing"),
+    "stage.arrive": ("转送→到达责任单位", "routing → arrival"),
+    "stage.accept": ("到达→受理", "arrival → acceptance"),
+    "stage.reply": ("受理→答复", "acceptance → reply"),
+    "stage.close": ("答复→办结", "reply → closure"),
+    "stage.review_request": ("答复→申请复查", "reply → review request"),
+    "stage.review": ("申请复查→复查意见", "review request → review"),
+    "stage.recheck_request": ("复查→申请复核", "review → recheck request"),
+    "stage.recheck": ("申请复核→复核意见", "recheck request → recheck"),
+    # groupings
+    "by.unit": ("责任单位", "responsible unit"),
+    "by.office": ("信访部门", "petition office"),
+    "by.leader": ("包案领导", "responsible leader"),
+    "by.county": ("县（市、区）", "county"),
+    "by.township": ("乡镇（街道）", "township"),
+    "by.city": ("市", "city"),
+    "by.category": ("问题分类", "category"),
+    "by.channel": ("信访形式", "channel"),
+    "by.month": ("月份", "month"),
+    "by.clock": ("时限", "clock"),
+    "by.stage": ("环节", "stage"),
+}
+
+
+def lang(language: str | None = None) -> str:
+    """The language to use: the one given, else the configured one."""
+    if language:
+        return language
+    from .config import get_config
+
+    return get_config().language
+
+
+def text(key: str, language: str | None = None, **fmt: object) -> str:
+    """The text for ``key`` in ``language`` (default: the configured language)."""
+    pair = TEXT.get(key)
+    if pair is None:
+        return key
+    s = pair[1] if lang(language) == "en" else pair[0]
+    return s.format(**fmt) if fmt else s

@@ -1,0 +1,1 @@
+"""Deadlines as data: calendar, policies, per-case clocks, KPIs and delay analysis (DESIGN §4)."""
