@@ -33,7 +33,7 @@ import pandas as pd
 from .calendar import CalendarWarning, work_calendar
 from .policy import ANCHORS, Clock, Policy, load_policy
 
-__all__ = ["STATUSES", "ClockSet", "clock_arrays", "clocks", "default_as_of"]
+__all__ = ["STATUSES", "ClockSet", "cached_clocks", "clock_arrays", "clocks", "default_as_of"]
 
 STATUSES = ("met", "late", "open", "approaching", "open_past_limit")
 _ST = {s: i for i, s in enumerate(STATUSES)}
@@ -437,7 +437,7 @@ def clocks(book, policy: object = None, as_of: object = None, *, language: str |
     """
     from ..i18n import lang, text
 
-    cs = clock_arrays(book, policy, as_of)
+    cs = cached_clocks(book, policy, as_of)
     return _frame(cs, book, lang(language), text)
 
 
@@ -498,3 +498,17 @@ def _frame(cs: ClockSet, book, language: str, text) -> pd.DataFrame:
     out.attrs["policy"] = cs.policy.name
     out.attrs["as_of"] = cs.as_of
     return out
+
+
+def cached_clocks(book, policy: object = None, as_of: object = None) -> ClockSet:
+    """:func:`clock_arrays` remembered on the book for the same policy, as_of and tables."""
+    from .policy import load_policy
+
+    pol = load_policy(policy if policy is not None else getattr(book, "policy", None) or None)
+    cache = book.__dict__.setdefault("_clock_cache", {})
+    key = (pol.path or pol.name, str(as_of), id(book.cases), id(book.events))
+    if key not in cache:
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = clock_arrays(book, pol, as_of)
+    return cache[key]
