@@ -36,6 +36,9 @@ from .policy import ANCHORS, Clock, Policy, load_policy
 __all__ = ["STATUSES", "ClockSet", "cached_clocks", "clock_arrays", "clocks", "default_as_of"]
 
 STATUSES = ("met", "late", "open", "approaching", "open_past_limit")
+#: anchors every clock set records, for the stage durations of the delay analysis
+STAGE_ANCHORS = ("register", "route", "arrive", "accept", "reject", "reply", "close", "review_request", "review",
+                 "recheck_request", "recheck")
 _ST = {s: i for i, s in enumerate(STATUSES)}
 _DAY_MS = 86_400_000
 _NA = np.iinfo(np.int64).min  # missing time, in ms
@@ -174,9 +177,10 @@ class ClockSet:
     """The clock rows of one book under one policy, as columns (internal; see :func:`clocks`)."""
 
     def __init__(self, cols: dict[str, np.ndarray], reasons: list[str], policy: Policy, as_of: pd.Timestamp,
-                 units: pd.Index):
+                 units: pd.Index, anchors: _Anchors | None = None):
         self.cols = cols
         self.units = units
+        self.anchors = anchors
         self.reasons = reasons
         self.policy = policy
         self.as_of = as_of
@@ -199,7 +203,7 @@ def clock_arrays(book, policy: object = None, as_of: object = None) -> ClockSet:
     as_of_ms = int(now.value // 1_000_000)
     as_of_day = np.datetime64(now.normalize().date(), "D")
     cal = work_calendar()
-    needed = set()
+    needed = set(STAGE_ANCHORS)  # the stage durations read them too
     for c in pol.clocks:
         needed |= {c.start, *c.stop, *c.not_if, *c.also_stop}
         needed |= {c.fallback_start} if c.fallback_start else set()
@@ -233,7 +237,7 @@ def clock_arrays(book, policy: object = None, as_of: object = None) -> ClockSet:
             f"touch years the holiday calendar does not know ({cal.known_from}..{cal.known_to} known): only "
             "weekends count as rest days there; these rows say 'calendar_unknown' in why (超出节假日日历年份)",
             CalendarWarning, stacklevel=3)
-    return ClockSet(cols, reasons, pol, now, anchors.units)
+    return ClockSet(cols, reasons, pol, now, anchors.units, anchors)
 
 
 def _first_of(names, anchors: _Anchors) -> tuple[np.ndarray, np.ndarray]:
