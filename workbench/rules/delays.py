@@ -71,7 +71,7 @@ def stage_durations(book, policy: object = None, as_of: object = None, *, includ
     reg = cases["registered_unit_id"].to_numpy(dtype=object, na_value=None)
     resp = cases["responsible_unit_id"].to_numpy(dtype=object, na_value=None)
     parts = []
-    for k, (stage, frm, to, holder) in enumerate(STAGES):
+    for k, (stage, frm, to, _holder) in enumerate(STAGES):
         s = a.times[frm]
         e = a.times[to]
         # a decision not to accept ends the acceptance step; closing ends a step that never got its reply
