@@ -16,13 +16,28 @@ from .config import Config, get_config, set_config
 from .io import load
 from .quality import LoadError
 
-__all__ = ["Casebook", "Config", "LoadError", "get_config", "load", "set_config", "sample"]
+__all__ = ["Casebook", "Config", "LoadError", "get_config", "load", "set_config", "sample",
+           "clocks", "kpis", "load_policy", "stage_durations", "stage_summary", "aging", "warnings_due", "ranking"]
+
+#: analysis functions, imported on first use (``workbench.clocks(book)``)
+_LAZY = {
+    "clocks": ".rules.clocks",
+    "kpis": ".rules.kpis",
+    "load_policy": ".rules.policy",
+    "stage_durations": ".rules.delays",
+    "stage_summary": ".rules.delays",
+    "aging": ".rules.delays",
+    "warnings_due": ".rules.delays",
+    "ranking": ".rules.delays",
+}
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    if name == "sample":
-        import importlib
+    import importlib
 
+    if name == "sample":
         return importlib.import_module(".sample", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

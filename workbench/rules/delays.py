@@ -130,15 +130,16 @@ def stage_durations(book, policy: object = None, as_of: object = None, *, includ
 
 def stage_summary(book, by: str | None = "unit", policy: object = None, as_of: object = None, *,
                   include_open: bool = False, min_n: int = 1) -> pd.DataFrame:
-    """Medians and tails of each step: n, median, p75, p90, max, mean (days) and how many are
-    still running, per ``by`` (``unit``: the holder; ``leader``; None: overall)."""
+    """Medians and tails of each step: n, min, p25, median, p75, p90, max, mean (days) and how
+    many are still running, per ``by`` (``unit``: the holder; ``leader``; None: overall)."""
     d = stage_durations(book, policy, as_of, include_open=True)
     d = d.loc[d["holder_kind"] != "petitioner"] if by in ("unit", "leader") else d
     keys = ["stage"] + ({"unit": ["holder"], "leader": ["lead_person_id"]}.get(by or "", []))
     running = d.groupby(keys, observed=True)["running"].sum().rename("running")
     done = d if include_open else d.loc[~d["running"]]
     g = done.groupby(keys, observed=True)["days"]
-    out = pd.concat([g.size().rename("n"), g.median().rename("median"), g.quantile(0.75).rename("p75"),
+    out = pd.concat([g.size().rename("n"), g.min().rename("min"), g.quantile(0.25).rename("p25"),
+                     g.median().rename("median"), g.quantile(0.75).rename("p75"),
                      g.quantile(0.9).rename("p90"), g.max().rename("max"), g.mean().rename("mean")], axis=1)
     out = out.join(running, how="outer").fillna({"n": 0, "running": 0})
     out = out.loc[out["n"] >= min_n].reset_index()
@@ -146,7 +147,7 @@ def stage_summary(book, by: str | None = "unit", policy: object = None, as_of: o
         out.insert(2, "holder_name", out["holder"].map(names(book, "units")))
     elif by == "leader":
         out.insert(2, "leader_name", out["lead_person_id"].map(names(book, "people")))
-    for c in ("median", "p75", "p90", "max", "mean"):
+    for c in ("min", "p25", "median", "p75", "p90", "max", "mean"):
         out[c] = out[c].astype(float).round(1)
     out[["n", "running"]] = out[["n", "running"]].astype(int)
     return out
