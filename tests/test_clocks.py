@@ -16,6 +16,8 @@ on the next day ``late`` by one day.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
 
@@ -255,10 +257,11 @@ def test_approved_extension_makes_the_reply_on_time():
 
 
 def test_extension_without_days_in_the_note_counts_30():
-    book = _ext_book(("E7", "2025-06-03", ("2025-04-20", None)), ("E8", None, ("2025-04-20", "延期15日")))
+    book = _ext_book(("E7", None, ("2025-04-20", None)), ("E8", None, ("2025-04-20", "延期15日")))
     df = clocks(book, as_of="2025-05-20")
-    # no days in the note → 30: 03-03 + 90 → 06-03
-    assert _pick(_row(df, "E7", "handle"), "due", "status", "extension_days") == {"due": "2025-06-03", "status": "met", "extension_days": 30}
+    # no days in the note → 30: 03-03 + 90 → 06-03; on 05-20, 14 days left, 78 of 92 days used → 75
+    assert _pick(_row(df, "E7", "handle"), "due", "status", "extension_days", "days_left", "warn_level") == {
+        "due": "2025-06-03", "status": "approaching", "extension_days": 30, "days_left": 14, "warn_level": 75}
     # 15 days: 03-03 + 75 = 05-17, a Saturday → 05-19 Mon; still open on 05-20 → 1 day past
     assert _pick(_row(df, "E8", "handle"), "due", "status", "days_late", "extension_days") == {
         "due": "2025-05-19", "status": "open_past_limit", "days_late": 1, "extension_days": 15}
@@ -354,6 +357,7 @@ def test_return_outside_remit_has_five_working_days():
 # ----------------------------------------------------------------------------- review chain
 
 
+@functools.cache  # clocks never change a book: build it once
 def _review_book() -> wb.Casebook:
     return _book(
         [_case("V1", "2025-01-02", arrived="2025-01-03", accepted="2025-01-06", replied="2025-02-20"),
@@ -462,6 +466,7 @@ days = "工作日"
 # ----------------------------------------------------------------------------- as_of and warnings
 
 
+@functools.cache  # clocks never change a book: build it once
 def _warn_book() -> wb.Casebook:
     # accepted 2025-06-05 Thu: + 60 = 08-04 Mon, a working day, so the window is exactly 60 days
     return _book([
@@ -500,6 +505,10 @@ def test_as_of_freezes_today_to_the_minute():
         "stop": "2025-08-01", "status": "met", "days_left": None, "warn_level": 0}
     # a clock that has not started by as_of has no row
     assert _clock_names(clocks(book, as_of="2025-06-04 12:00"), "W1") == ["route", "accept"]
+    # no as_of: the latest moment the ledger records (W2's reply, 08-01 10:00) → W1 as on 08-01
+    default = clocks(book)
+    assert default.attrs["as_of"] == pd.Timestamp("2025-08-01 10:00")
+    assert _pick(_row(default, "W1", "handle"), "status", "days_left") == {"status": "approaching", "days_left": 3}
 
 
 def test_as_of_ignores_a_later_extension():
@@ -560,6 +569,7 @@ def test_dates_outside_the_calendar_warn_and_are_flagged():
 # ----------------------------------------------------------------------------- purity
 
 
+@functools.cache  # clocks never change a book: build it once
 def _all_cases_book() -> wb.Casebook:
     cases = [
         _case("H1", "2025-07-30 10:00", arrived="2025-08-01 09:00", accepted="2025-08-03", replied="2025-10-09 17:30"),
