@@ -538,15 +538,23 @@ def test_as_of_ignores_a_later_return():
 def test_as_of_before_acceptance_or_rejection_counts_from_arrival():
     book = _book(
         [_case("F3", "2025-04-09", arrived="2025-04-10", accepted="2025-04-20"),
-         _case("J2", "2025-04-09", arrived="2025-04-10")],
+         _case("J2", "2025-04-09", arrived="2025-04-10"),
+         _case("N1", "2025-04-09", arrived="2025-04-10")],
         _flow("J2", "2025-04-09", "2025-04-10", _ev("J2", "2025-04-20", "不予受理")),
     )
+    # on 04-15 nobody has accepted or rejected yet, and the acceptance limit (04-10 + 15 = 04-25)
+    # has not run out: the handling clock has not started for any of them
     df = clocks(book, as_of="2025-04-15")
-    # on 04-15 neither case is accepted or rejected yet: the ledger cut at 04-15 shows a missing
-    # acceptance, so the handle clock runs from arrival (04-10 + 60 = 06-09 Mon), 5 days used
-    for cid in ("F3", "J2"):
-        assert _pick(_row(df, cid, "handle"), "start", "due", "status", "why") == {
-            "start": "2025-04-10", "due": "2025-06-09", "status": "open", "why": {"start_fallback"}}
+    for cid in ("F3", "J2", "N1"):
+        assert _clock_names(df, cid) == ["route", "accept"]
+    # on 04-26 N1 is still not accepted past its acceptance limit: the handling clock runs from
+    # arrival (04-10 + 60 = 06-09 Mon), with the reason; F3 counts from its acceptance (04-20 +
+    # 60 = 06-19); J2 was rejected, so it has none
+    df = clocks(book, as_of="2025-04-26")
+    assert _pick(_row(df, "N1", "handle"), "start", "due", "status", "why") == {
+        "start": "2025-04-10", "due": "2025-06-09", "status": "open", "why": {"start_fallback"}}
+    assert _pick(_row(df, "F3", "handle"), "start", "due", "why") == {"start": "2025-04-20", "due": "2025-06-19", "why": set()}
+    assert _clock_names(df, "J2") == ["route", "accept"]
 
 
 def test_dates_outside_the_calendar_warn_and_are_flagged():

@@ -209,6 +209,9 @@ def clock_arrays(book, policy: object = None, as_of: object = None) -> ClockSet:
         needed |= {c.fallback_start} if c.fallback_start else set()
         needed |= {c.alternative.stop} if c.alternative else set()
     anchors = _Anchors.build(book, needed)
+    # what happens after as_of has not happened yet: not a start, a stop, an extension or a return
+    anchors.times = {k: np.where(v <= as_of_ms, v, _NA) for k, v in anchors.times.items()}
+    anchors.ext = anchors.ext.loc[anchors.ext["at"] <= as_of_ms]
     cases = book.cases
     reasons: list[str] = []
 
@@ -218,10 +221,14 @@ def clock_arrays(book, policy: object = None, as_of: object = None) -> ClockSet:
         return 1 << reasons.index(code)
 
     parts: list[dict[str, np.ndarray]] = []
+    dues: dict[str, np.ndarray] = {}  # last day per case of each clock computed so far
     for k, clock in enumerate(pol.clocks):
-        part = _one_clock(clock, k, cases, anchors, cal, as_of_ms, as_of_day, bit, book)
+        part = _one_clock(clock, k, cases, anchors, cal, as_of_ms, as_of_day, bit, book, dues)
         if part is not None:
             parts.append(part)
+            d = np.full(anchors.n, np.datetime64("NaT"), dtype="datetime64[D]")
+            d[part["ci"]] = part["due"]
+            dues[clock.name] = d
     if parts:
         cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     else:
@@ -251,7 +258,7 @@ def _first_of(names, anchors: _Anchors) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _one_clock(clock: Clock, k: int, cases: pd.DataFrame, anchors: _Anchors, cal, as_of_ms: int,
-               as_of_day: np.datetime64, bit, book) -> dict[str, np.ndarray] | None:
+               as_of_day: np.datetime64, bit, book, dues: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
     n = anchors.n
     flags = np.zeros(n, dtype=np.int64)
     start = anchors.times[clock.start].copy()
@@ -279,6 +286,15 @@ def _one_clock(clock: Clock, k: int, cases: pd.DataFrame, anchors: _Anchors, cal
     if clock.fallback_start:
         fb = anchors.times[clock.fallback_start]
         use = absent & (fb != _NA)
+        if clock.fallback_after and clock.fallback_after in dues:
+            # not started yet while the step before is still within its limit and nothing stopped it
+            stop_seen = np.zeros(n, dtype=bool)
+            for a in (*clock.stop, *clock.also_stop):
+                stop_seen |= anchors.times[a] != _NA
+            before_due = dues[clock.fallback_after]
+            waiting = ~np.isnat(before_due) & (as_of_day <= before_due) & ~stop_seen
+            use &= ~waiting
+            applies &= ~(absent & waiting)
         start = np.where(use, fb, start)
         flags |= np.where(use, bit("start_fallback"), 0)
     applies &= (start != _NA) & (start <= as_of_ms)

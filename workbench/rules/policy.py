@@ -79,6 +79,7 @@ class Clock:
     label_en: str = ""
     article: str = ""
     fallback_start: str | None = None
+    fallback_after: str | None = None
     not_if: tuple[str, ...] = ()
     also_stop: dict[str, str] = field(default_factory=dict)
     extension: Extension | None = None
@@ -224,6 +225,7 @@ def _parse(data: dict, path: str) -> Policy:
             label_en=str(c.get("label_en", name)),
             article=str(c.get("article", "")),
             fallback_start=_anchor(c["fallback_start"], f"{where}.fallback_start") if c.get("fallback_start") else None,
+            fallback_after=str(c["fallback_after"]) if c.get("fallback_after") else None,
             not_if=tuple(_anchor(s, f"{where}.not_if") for s in c.get("not_if", [])),
             also_stop={_anchor(k, f"{where}.also_stop"): str(v) for k, v in c.get("also_stop", {}).items()},
             extension=Extension(
@@ -244,6 +246,10 @@ def _parse(data: dict, path: str) -> Policy:
         ))
     if not clocks:
         raise PolicyError(f"{path}: a policy needs at least one [[clocks]] entry")
+    for i, clk in enumerate(clocks):
+        if clk.fallback_after and clk.fallback_after not in [c.name for c in clocks[:i]]:
+            raise PolicyError(f"{path}: clock {clk.name!r}: fallback_after must name a clock listed before it, "
+                              f"not {clk.fallback_after!r}")
     return Policy(
         name=str(head.get("name", Path(path).stem)),
         title_zh=str(head.get("title_zh", head.get("name", ""))),

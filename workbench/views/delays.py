@@ -1,0 +1,614 @@
+"""Figures of where cases stall (超期、环节用时、账龄、排名) and the KPI panel (考核指标).
+
+Each figure reads the output of an analysis function (:func:`workbench.kpis`,
+:func:`workbench.stage_summary`, :func:`workbench.aging`, :func:`workbench.ranking`) or a small
+data function here (:func:`late_by_unit_month`), so what is drawn can be checked as a table.
+Every word on a figure comes from :func:`workbench.i18n.text` (Chinese unless
+``language="en"`` or ``set_config(language="en")``). Box plots are drawn from precomputed
+quantiles and heatmaps from counts, so figure size does not grow with the number of cases.
+
+>>> import pandas as pd
+>>> rank = pd.DataFrame({"rank": [1, 2], "unit_id": ["U1", "U2"], "name": ["住建局", "人社局"],
+...     "cases": [10, 20], "late_cases": [5, 2], "open_past_limit": [1, 0], "days_late_total": [40.0, 6.0],
+...     "days_late_median": [7.0, 3.0], "days_late_max": [15.0, 4.0], "late_rate": [0.5, 0.1]})
+>>> fig = ranking_figure(rank, language="en")
+>>> list(fig.data[0].x), list(fig.data[0].text), [c[0] for c in fig.data[0].customdata]
+[50.0, 10.0], ['5/10', '2/20'], ['U1', 'U2']
+>>> print(cases_table_html(pd.DataFrame({"case_id": ["<b>1</b>"]}), language="en").count("&lt;b&gt;"))
+1
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import TEXT, lang, text
+from ..vocab import label
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from ..casebook import Casebook
+
+__all__ = [
+    "KPI_PANEL",
+    "kpi_panel_figure",
+    "late_by_unit_month",
+    "late_heatmap_figure",
+    "stage_box_figure",
+    "case_timeline_figure",
+    "ranking_figure",
+    "aging_figure",
+    "cases_table_html",
+]
+
+#: the ten rate KPIs of the panel, in the order supervisors read them
+KPI_PANEL = ("timely_acceptance", "on_time", "satisfaction", "participation", "repeat", "online_share",
+             "skip_level", "first_closed_on_time", "resolved_once", "settled")
+#: rates where a rise is bad news (the delta arrow turns red going up)
+_LOWER_IS_BETTER = {"repeat", "skip_level"}
+#: the count basis a KPI is read in when it has several (越级访率 is judged in 批次)
+_COUNT_BASIS = {"skip_level": "批次"}
+
+_RED, _GREEN, _ORANGE, _BLUE, _GREY = "#c0392b", "#2e8b57", "#e67e22", "#3b6ea8", "#7f8c8d"
+_STATUS_COLOUR = {"met": _GREEN, "late": _RED, "open_past_limit": _RED, "approaching": _ORANGE, "open": _BLUE}
+_HOLDER_COLOUR = {"office": "#7b68ae", "unit": _BLUE, "reviewer": "#16a085", "petitioner": "#b0b0b0"}
+_PALETTE = (_BLUE, "#16a085", "#8e44ad", "#d35400", "#2c3e50", "#b7950b", "#c0392b", "#7f8c8d", "#1abc9c")
+_FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
+_DAY = pd.Timedelta(days=1)
+
+
+def _layout(fig: go.Figure, **kw: Any) -> go.Figure:
+    """The house look: white background, CJK-capable font, titles left-aligned."""
+    fig.update_layout(template="plotly_white", font={"family": _FONT, "size": 13},
+                      title={"x": 0.01, "xanchor": "left", "font": {"size": 17}}, **kw)
+    return fig
+
+
+def _tint(colour: str, alpha: float = 0.25) -> str:
+    """'#rrggbb' as a translucent rgba fill."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _n(x: object) -> str:
+    """A count with thousands separators ('—' when missing)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "—"
+    return f"{int(round(float(x))):,}"  # type: ignore[arg-type]
+
+
+def _pct(x: object, digits: int = 1) -> str:
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{float(x) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def _unique_labels(names: pd.Series, ids: pd.Series) -> list[str]:
+    """Display names, with the id added where two rows share a name (so axis categories stay apart)."""
+    n = names.where(names.notna() & (names.astype("str") != ""), ids).astype(str)
+    dup = n.duplicated(keep=False)
+    return [f"{a}（{b}）" if d else a for a, b, d in zip(n, ids.astype(str), dup, strict=True)]
+
+
+# --------------------------------------------------------------------------- KPI panel
+
+
+def _kpi_row(frame: pd.DataFrame, kpi: str, party: str) -> pd.Series | None:
+    """The one row of ``frame`` a tile shows: the requested party, else the 'all' row."""
+    rows = frame.loc[frame["kpi"] == kpi]
+    if not len(rows):
+        return None
+    if "party" in rows:
+        mine = rows.loc[rows["party"] == party]
+        rows = mine if len(mine) else rows.loc[rows["party"] == "all"]
+    if len(rows) > 1 and "count" in rows:
+        basis = rows.loc[rows["count"] == _COUNT_BASIS.get(kpi, "件次")]
+        rows = basis if len(basis) else rows
+    if len(rows) > 1:
+        raise ValueError(f"the frame has {len(rows)} rows for kpi {kpi!r} and party {party!r}: pass a frame of "
+                         "kpis(book) without `by`, or keep one group first (e.g. frame[frame['month'] == '2024-06'])")
+    return rows.iloc[0] if len(rows) else None
+
+
+def kpi_panel_figure(frame: pd.DataFrame, party: str = "unit", kpis: Sequence[str] = KPI_PANEL, *,
+                     columns: int = 5, language: str | None = None) -> go.Figure:
+    """考核指标 tiles from ``kpis(book).frame`` (or with ``period=…`` for 环比 arrows).
+
+    One Indicator per KPI: the value (rates in per cent, one decimal), the KPI label, and
+    "分子 n / 分母 d" beneath it. With a ``mom`` column the arrow shows the change on the
+    previous period, in percentage points for rates (red when the change is bad news). KPIs
+    reported by several parties are read for ``party`` (``unit`` or ``office``); KPIs of the
+    whole caseload from their ``all`` row; 越级访率 in 批次. A KPI without a row or without a
+    denominator shows '—'.
+    """
+    import plotly.graph_objects as go
+
+    lg = lang(language)
+    kpis = tuple(kpis)
+    ncol = max(1, min(columns, len(kpis)))
+    nrow = max(1, math.ceil(len(kpis) / ncol))
+    has_mom = "mom" in frame.columns
+    fig = go.Figure()
+    gap_x, gap_y = 0.03, 0.10
+    for i, kpi in enumerate(kpis):
+        r, c = divmod(i, ncol)
+        x0 = c / ncol + gap_x / 2
+        x1 = (c + 1) / ncol - gap_x / 2
+        y1 = 1 - r / nrow - gap_y / 2
+        y0 = 1 - (r + 1) / nrow + gap_y / 2
+        row = _kpi_row(frame, kpi, party)
+        is_rate = row is None or row.get("kind", "rate") == "rate"
+        den = row.get("denominator") if row is not None else None
+        val = row.get("value") if row is not None else None
+        missing = row is None or val is None or pd.isna(val) or (is_rate and (den is None or pd.isna(den) or den == 0))
+        name = text(f"kpi.{kpi}", lg)
+        if row is not None and is_rate:
+            sub = text("fig.kpi.parts", lg, num=_n(row.get("numerator")), den=_n(den))
+        elif row is not None:
+            sub = text(f"count.{row.get('count', '件次')}", lg)
+        else:
+            sub = text("fig.kpi.no_row", lg)
+        title = f"<b>{html.escape(name)}</b><br><span style='font-size:12px;color:{_GREY}'>{html.escape(sub)}</span>"
+        ind: dict[str, Any] = {"mode": "number", "title": {"text": title, "font": {"size": 15}},
+                               "domain": {"x": [x0, x1], "y": [y0, y1]}, "name": kpi}
+        if missing:
+            ind["value"] = None
+            ind["number"] = {"font": {"size": 1, "color": "rgba(0,0,0,0)"}}
+            fig.add_annotation(text="—", x=(x0 + x1) / 2, y=(y0 + y1) / 2 - 0.04 / nrow, xref="paper", yref="paper",
+                               showarrow=False, font={"size": 40, "color": _GREY}, name=f"missing:{kpi}")
+        else:
+            scale = 100.0 if is_rate else 1.0
+            v = float(val) * scale  # type: ignore[arg-type]
+            ind["value"] = v
+            ind["number"] = {"valueformat": ".1f" if is_rate else ",.0f", "suffix": "%" if is_rate else "",
+                             "font": {"size": 40}}
+            mom = row.get("mom") if has_mom and row is not None else None
+            if mom is not None and not pd.isna(mom):
+                bad_up = kpi in _LOWER_IS_BETTER
+                up, down = (_RED, _GREEN) if bad_up else (_GREEN, _RED)
+                ind["mode"] = "number+delta"
+                if is_rate:
+                    ind["delta"] = {"reference": v - float(mom) * 100, "valueformat": ".1f",
+                                    "suffix": text("fig.pp", lg), "relative": False}
+                else:
+                    ind["delta"] = {"reference": float(val) / (1 + float(mom)) if float(mom) > -1 else 0.0,  # type: ignore[arg-type]
+                                    "relative": True, "valueformat": ".1%"}
+                ind["delta"].update({"position": "bottom", "font": {"size": 14},
+                                     "increasing": {"color": up}, "decreasing": {"color": down}})
+        fig.add_trace(go.Indicator(**ind))
+    party_label = text("fig.party.all", lg) if party == "all" else text(f"party.{party}", lg)
+    title = text("fig.kpi.title", lg, party=party_label)
+    if has_mom:
+        title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.kpi.mom_note', lg))}</span>"
+    return _layout(fig, title={"text": title}, height=190 * nrow + 110, margin={"t": 90, "b": 20, "l": 20, "r": 20})
+
+
+# --------------------------------------------------------------------------- late clocks by unit and month
+
+
+def late_by_unit_month(book: Casebook, policy: object = None, as_of: object = None, clock: str | Sequence[str] = "handle",
+                       top: int = 25, language: str | None = None) -> pd.DataFrame:
+    """Late clocks per answering unit and month of the due date, for the ``top`` units with the
+    most late clocks: unit_id, unit_name, month ('YYYY-MM'), late (超期办结 + 超期未办), total
+    (clocks due: 按期 + 超期办结 + 超期未办, the denominator of 按期办结率) and rate.
+
+    ``clock`` names one clock of the policy or several (``handle``, ``accept``, ``review`` …).
+    Units are ordered by their late count (most first); months ascending within each unit.
+    """
+    from ..rules.clocks import cached_clocks
+    from ..rules.delays import names
+
+    cs = cached_clocks(book, policy, as_of)
+    wanted = [clock] if isinstance(clock, str) else list(clock)
+    known = [k.name for k in cs.policy.clocks]
+    bad = [w for w in wanted if w not in known]
+    if bad:
+        raise ValueError(f"no clock {', '.join(map(repr, bad))} in policy {cs.policy.name!r}; it has {', '.join(known)}")
+    c = cs.cols
+    m = np.isin(c["clock"], [known.index(w) for w in wanted]) & np.isin(c["status"], [0, 1, 4]) & (c["unit"] >= 0)
+    idx = np.flatnonzero(m)
+    cols = ["unit_id", "unit_name", "month", "late", "total", "rate"]
+    if not len(idx):
+        return pd.DataFrame({k: pd.Series(dtype=object if k in ("unit_id", "unit_name", "month") else float)
+                             for k in cols})
+    unit = np.asarray(cs.units, dtype=object)[c["unit"][idx]]
+    month = np.datetime_as_string(c["due"][idx].astype("datetime64[M]"), unit="M")
+    f = pd.DataFrame({"unit_id": unit, "month": month, "late": np.isin(c["status"][idx], [1, 4]).astype(np.int64)})
+    g = f.groupby(["unit_id", "month"], sort=True)["late"].agg(late="sum", total="size").reset_index()
+    per_unit = g.groupby("unit_id")[["late", "total"]].sum()
+    per_unit = per_unit.loc[per_unit["late"] > 0].reset_index()
+    per_unit = per_unit.sort_values(["late", "total", "unit_id"], ascending=[False, False, True], kind="stable").head(top)
+    order = {u: i for i, u in enumerate(per_unit["unit_id"])}
+    g = g.loc[g["unit_id"].isin(list(order))].copy()
+    g["_o"] = g["unit_id"].map(order)
+    g = g.sort_values(["_o", "month"], kind="stable").drop(columns="_o")
+    nm = names(book, "units")
+    g["unit_name"] = g["unit_id"].map(nm).fillna(g["unit_id"]).astype(str)
+    g["rate"] = (g["late"] / g["total"]).round(4)
+    g[["late", "total"]] = g[["late", "total"]].astype(np.int64)
+    out = g[cols].reset_index(drop=True)
+    out.attrs["clock"] = wanted
+    out.attrs["clock_label"] = "、".join(cs.policy.clock(w).label(lang(language)) for w in wanted)
+    out.attrs["as_of"] = cs.as_of
+    return out
+
+
+def late_heatmap_figure(data: pd.DataFrame, language: str | None = None) -> go.Figure:
+    """Heatmap of :func:`late_by_unit_month`: units (most late on top) × month due, colour =
+    late clocks; hover shows late / due / rate; each cell's ``customdata`` is
+    ``[unit_id, month]`` for a click handler to list the cases. Months without clocks due
+    stay blank, months with none late show 0."""
+    import plotly.graph_objects as go
+
+    lg = lang(language)
+    units = data.drop_duplicates("unit_id")[["unit_id", "unit_name"]]
+    ylab = _unique_labels(units["unit_name"], units["unit_id"])
+    if len(data):
+        lo, hi = pd.Period(data["month"].min(), "M"), pd.Period(data["month"].max(), "M")
+        months = [str(p) for p in pd.period_range(lo, hi, freq="M")]
+    else:
+        months = []
+    z = data.pivot(index="unit_id", columns="month", values="late").reindex(index=units["unit_id"], columns=months)
+    tot = data.pivot(index="unit_id", columns="month", values="total").reindex(index=units["unit_id"], columns=months)
+    rate = tot.where(tot > 0)
+    rate = z / rate
+    uid = units["unit_id"].astype(str).tolist()
+    custom = [[[u, mth] for mth in months] for u in uid]
+    hover = [[text("fig.late.hover", lg, unit=html.escape(ylab[i]), month=mth, late=_n(z.iat[i, j]),
+                   total=_n(tot.iat[i, j]), rate=_pct(rate.iat[i, j]))
+              if not pd.isna(tot.iat[i, j]) else text("fig.late.hover_none", lg, unit=html.escape(ylab[i]), month=mth)
+              for j, mth in enumerate(months)] for i in range(len(uid))]
+    zmax = float(np.nanmax(z.to_numpy(dtype=float))) if z.notna().to_numpy().any() else 1.0
+    show_numbers = len(months) <= 40
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(dtype=float), x=months, y=ylab, customdata=custom, text=hover,
+        hovertemplate="%{text}<extra></extra>", colorscale=[[0, "#fff7ec"], [0.15, "#fdd49e"], [0.5, "#ef6548"], [1, "#7f0000"]],
+        zmin=0, zmax=max(zmax, 1.0), xgap=1, ygap=1, hoverongaps=False,
+        texttemplate="%{z:.0f}" if show_numbers else None, textfont={"size": 10},
+        colorbar={"title": {"text": text("fig.late.colorbar", lg)}, "thickness": 14},
+    ))
+    clock = data.attrs.get("clock_label") or ""
+    title = text("fig.late.title", lg, clock=clock, n=len(uid))
+    title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.late.note', lg))}</span>"
+    fig.update_yaxes(autorange="reversed", title=None, tickfont={"size": 12})
+    fig.update_xaxes(title=text("fig.month_due", lg), type="category", tickangle=-45, showgrid=False)
+    return _layout(fig, title={"text": title}, height=max(360, 24 * len(uid) + 190),
+                   margin={"t": 90, "l": 10, "r": 10, "b": 70})
+
+
+# --------------------------------------------------------------------------- stage durations
+
+
+def _stage_hover(r: pd.Series, head: str, lg: str) -> str:
+    parts = [f"<b>{html.escape(head)}</b>",
+             f"{text('fig.n_done', lg)}: {_n(r.get('n'))}　{text('fig.running', lg)}: {_n(r.get('running'))}"]
+    for key, col in (("fig.min", "min"), ("P25", "p25"), ("fig.median", "median"), ("P75", "p75"), ("P90", "p90"),
+                     ("fig.max", "max"), ("fig.mean", "mean")):
+        v = r.get(col)
+        name = text(key, lg) if key.startswith("fig.") else key
+        parts.append(f"{name}: {'—' if v is None or pd.isna(v) else f'{float(v):.1f}'} {text('fig.day_unit', lg)}")
+    return "<br>".join(parts)
+
+
+def stage_box_figure(summary: pd.DataFrame, stages: Sequence[str] | None = None, top: int | None = 30,
+                     language: str | None = None) -> go.Figure:
+    """Box plot of :func:`workbench.stage_summary` drawn from its quantiles (never raw points):
+    box P25–P75, line at the median, dashed mean, whiskers from the minimum to P90 (the maximum
+    is in the hover; one stray case of a year would flatten every box).
+
+    With ``holder_name`` or ``leader_name`` (``by="unit"`` / ``"leader"``) there is one box per
+    holder for each stage in ``stages`` (default: every stage in the summary), the ``top``
+    holders by number of finished steps, slowest median first; otherwise one box per stage.
+    """
+    import plotly.graph_objects as go
+
+    lg = lang(language)
+    s = summary.copy()
+    if stages is not None:
+        s = s.loc[s["stage"].astype(str).isin(list(stages))]
+    s = s.loc[s["n"] > 0] if "n" in s else s
+    name_col = next((c for c in ("holder_name", "leader_name") if c in s.columns), None)
+    id_col = {"holder_name": "holder", "leader_name": "lead_person_id"}.get(name_col or "")
+    fig = go.Figure()
+    if name_col is None:
+        s = s.assign(_stage=s["stage"].astype(str))
+        groups: list[tuple[str, pd.DataFrame, list[Any]]] = [("", s, [text(f"stage.{st}", lg) for st in s["_stage"]])]
+    else:
+        groups = []
+        stage_list = list(dict.fromkeys(s["stage"].astype(str)))
+        multi = len(stage_list) > 1
+        for st in stage_list:
+            g = s.loc[s["stage"].astype(str) == st]
+            if top is not None:
+                g = g.sort_values(["n", "median"], ascending=False, kind="stable").head(top)
+            g = g.sort_values(["median", "p90"], ascending=False, kind="stable")
+            ids = g[id_col] if id_col in g else g[name_col]
+            labels = _unique_labels(g[name_col], ids)
+            sl = text(f"stage.{st}", lg)
+            groups.append((st, g, [[sl] * len(labels), labels] if multi else labels))
+    for k, (st, g, xs) in enumerate(groups):
+        colour = _PALETTE[k % len(_PALETTE)]
+        heads = ([text(f"stage.{x}", lg) for x in g["_stage"]] if name_col is None
+                 else [f"{text(f'stage.{st}', lg)} · {lab}" for lab in (xs[1] if isinstance(xs[0], list) else xs)])
+        name = text(f"stage.{st}", lg) if st else text("fig.stage.all", lg)
+        fig.add_trace(go.Box(
+            x=xs, q1=g["p25"].tolist(), median=g["median"].tolist(), q3=g["p75"].tolist(),
+            lowerfence=g["min"].tolist(), upperfence=g["p90"].tolist(),
+            mean=g["mean"].tolist() if "mean" in g else None, boxmean=True if "mean" in g else None,
+            name=name, marker={"color": colour}, line={"color": colour}, fillcolor=_tint(colour),
+            boxpoints=False, hoverinfo="skip", showlegend=False,
+        ))
+        # plotly's own box hover names its parts in English ('upper fence' for what is P90 here)
+        fig.add_trace(go.Scatter(
+            x=xs, y=g["median"].tolist(), mode="markers", marker={"size": 18, "opacity": 0},
+            text=[_stage_hover(r, h, lg) for (_, r), h in zip(g.iterrows(), heads, strict=True)],
+            hovertemplate="%{text}<extra></extra>", showlegend=False, name=name,
+        ))
+    if name_col is None:
+        title = text("fig.stage.title", lg)
+    else:
+        who = text("by.unit" if name_col == "holder_name" else "by.leader", lg)
+        title = text("fig.stage.title_by", lg, by=who)
+        if top is not None:
+            title += text("fig.stage.top", lg, n=top)
+    title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.stage.whiskers', lg))}</span>"
+    n_boxes = sum(len(g) for _, g, _ in groups)
+    fig.update_yaxes(title=text("fig.days", lg), rangemode="tozero")
+    fig.update_xaxes(title=None, tickangle=-40 if n_boxes > 9 else 0)
+    return _layout(fig, title={"text": title}, hovermode="closest", height=520 if n_boxes <= 30 else 600,
+                   margin={"t": 90, "b": 110})
+
+
+# --------------------------------------------------------------------------- one case's timeline
+
+
+def case_timeline_figure(book: Casebook, case_id: str, policy: object = None, as_of: object = None,
+                         language: str | None = None) -> go.Figure:
+    """Gantt of one case: a bar per step (登记→转送→…→办结→复查→复核, running steps hatched and
+    labelled 进行中), its events as markers on their own row (hover: action, units, note), and a
+    dashed line at the end of each clock's last day, labelled with the clock and its status (red
+    when late). ``as_of`` defaults to the whole book's, so the case reads as it does in the book.
+    """
+    import plotly.graph_objects as go
+
+    from ..rules.clocks import clocks, default_as_of
+    from ..rules.delays import STAGES, names, stage_durations
+
+    lg = lang(language)
+    case_id = str(case_id)
+    if not book.cases["case_id"].astype(str).eq(case_id).any():
+        raise KeyError(f"case {case_id!r} is not in this casebook")
+    # the default 'today' is the latest moment of the ledger; a one-case subset would pick its own
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else default_as_of(book)
+    sub = book.where(cases=[case_id])
+    st = stage_durations(sub, policy, as_of_ts)
+    ck = clocks(sub, policy, as_of_ts, language=lg)
+    ev = sub.events.sort_values("at", kind="stable") if len(sub.events) else sub.events
+    unit_names = names(book, "units")
+    kind_of = {s: h for s, *_, h in STAGES}
+
+    def uname(u: object) -> str:
+        if u is None or u is pd.NA or (isinstance(u, float) and math.isnan(u)):
+            return ""
+        return str(unit_names.get(u, u))
+
+    events_row = text("fig.events", lg)
+    stage_rows = [text(f"stage.{s}", lg) for s, *_ in STAGES if s in set(st["stage"].astype(str))]
+    fig = go.Figure()
+    if len(st):
+        start = pd.to_datetime(st["start"])
+        end = pd.to_datetime(st["end"]).where(~st["running"], as_of_ts)
+        dur_ms = ((end - start) / pd.Timedelta(milliseconds=1)).clip(lower=0)
+        # a step of a few minutes would be invisible: give it a sliver of width
+        dur_ms = dur_ms.clip(lower=3_600_000)
+        running = st["running"].to_numpy(dtype=bool)
+        kinds = [kind_of.get(str(s), "unit") for s in st["stage"]]
+        labels = [f"{text('fig.running', lg)} · " if r else "" for r in running]
+        labels = [f"{lab}{text('fig.days_n', lg, days=d)}" for lab, d in zip(labels, st["days"], strict=True)]
+        hover = []
+        for (_, r), k in zip(st.iterrows(), kinds, strict=True):
+            who = text("party.petitioner", lg) if k == "petitioner" else uname(r["holder"])
+            stop = (text("fig.running_until", lg, date=as_of_ts.strftime("%Y-%m-%d %H:%M")) if r["running"]
+                    else pd.Timestamp(r["end"]).strftime("%Y-%m-%d %H:%M"))
+            hover.append("<br>".join([
+                f"<b>{html.escape(text('stage.' + str(r['stage']), lg))}</b>",
+                f"{text('fig.holder', lg)}: {html.escape(who)}",
+                f"{text('fig.start', lg)}: {pd.Timestamp(r['start']).strftime('%Y-%m-%d %H:%M')}",
+                f"{text('fig.end', lg)}: {stop}",
+                f"{text('fig.duration', lg)}: {text('fig.days_n', lg, days=r['days'])}",
+            ]))
+        fig.add_trace(go.Bar(
+            y=[text(f"stage.{s}", lg) for s in st["stage"]], base=start.dt.strftime("%Y-%m-%d %H:%M:%S").tolist(),
+            x=dur_ms.tolist(), orientation="h", name=text("fig.stages", lg),
+            marker={"color": [_HOLDER_COLOUR.get(k, _BLUE) for k in kinds],
+                    "opacity": [0.55 if r else 0.9 for r in running],
+                    "pattern": {"shape": ["/" if r else "" for r in running], "solidity": 0.3},
+                    "line": {"width": [1.5 if r else 0 for r in running], "color": _GREY}},
+            text=labels, textposition="auto", insidetextanchor="start", constraintext="none",
+            textfont={"size": 11}, cliponaxis=False,
+            customdata=st["stage"].astype(str).tolist(), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        ))
+    if len(ev):
+        acts = [label("action", a, lg) if isinstance(a, str) else "" for a in ev["action"]]
+        hov = []
+        for (_, r), a in zip(ev.iterrows(), acts, strict=True):
+            frm, to = uname(r.get("from_unit_id")), uname(r.get("to_unit_id"))
+            where = f"{frm} → {to}" if to else frm
+            note = r.get("note")
+            lines = [f"<b>{html.escape(a)}</b>", pd.Timestamp(r["at"]).strftime("%Y-%m-%d %H:%M")]
+            if where:
+                lines.append(html.escape(where))
+            if isinstance(note, str) and note:
+                lines.append(html.escape(note))
+            hov.append("<br>".join(lines))
+        pos = ["top center" if i % 2 == 0 else "bottom center" for i in range(len(ev))]
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(ev["at"]).dt.strftime("%Y-%m-%d %H:%M:%S").tolist(), y=[events_row] * len(ev),
+            mode="markers+text", text=acts, textposition=pos, textfont={"size": 10, "color": "#444"},
+            marker={"symbol": "diamond", "size": 10, "color": "#34495e", "line": {"width": 1, "color": "white"}},
+            customdata=ev["action"].astype(str).tolist(), hovertext=hov, hovertemplate="%{hovertext}<extra></extra>",
+            name=events_row, showlegend=False, cliponaxis=False,
+        ))
+    # due lines at the end of each clock's last day; labels stacked above the plot so none collide
+    ck = ck.sort_values("due", kind="stable").reset_index(drop=True)
+    for i, r in ck.iterrows():
+        status = str(r["status"])
+        colour = _STATUS_COLOUR.get(status, _GREY)
+        x = (pd.Timestamp(r["due"]) + _DAY).strftime("%Y-%m-%d %H:%M:%S")
+        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", name=f"due:{r['clock']}",
+                      line={"color": colour, "width": 1.5, "dash": "dash"})
+        extra = ""
+        if status in ("late", "open_past_limit") and not pd.isna(r["days_late"]):
+            extra = text("fig.days_late_n", lg, days=int(r["days_late"]))
+        lab = text("fig.due_label", lg, clock=str(r["clock_label"]), date=pd.Timestamp(r["due"]).strftime("%Y-%m-%d"),
+                   status=text(f"status.{status}", lg)) + extra
+        fig.add_annotation(x=x, y=1.0 + 0.055 * int(i), xref="x", yref="paper", text=html.escape(lab),  # type: ignore[call-overload]
+                           showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11, "color": colour},
+                           bgcolor="rgba(255,255,255,0.85)", name=f"due:{r['clock']}")
+    fig.add_shape(type="line", x0=as_of_ts.strftime("%Y-%m-%d %H:%M:%S"), x1=as_of_ts.strftime("%Y-%m-%d %H:%M:%S"),
+                  y0=0, y1=1, yref="paper", name="as_of", line={"color": "#222", "width": 1, "dash": "dot"})
+    fig.add_annotation(x=as_of_ts.strftime("%Y-%m-%d %H:%M:%S"), y=0, yref="paper", yanchor="top", xanchor="right",
+                       text=html.escape(text("fig.as_of", lg, date=as_of_ts.strftime("%Y-%m-%d"))), showarrow=False,
+                       font={"size": 10, "color": "#222"}, name="as_of")
+    rows = [events_row, *stage_rows]
+    c = book.cases.loc[book.cases["case_id"].astype(str) == case_id].iloc[0]
+    head = text("fig.timeline.title", lg, case=html.escape(case_id))
+    info = " · ".join(html.escape(str(x)) for x in (
+        c.get("category_l1"), uname(c.get("responsible_unit_id")),
+        pd.Timestamp(c["received_at"]).strftime("%Y-%m-%d") if not pd.isna(c.get("received_at")) else None)
+        if x is not None and x == x and str(x))
+    n_lab = len(ck)
+    fig.update_yaxes(categoryorder="array", categoryarray=rows, title=None, autorange="reversed")
+    fig.update_xaxes(type="date", title=None, showgrid=True)
+    top_margin = 80 + 22 * n_lab
+    return _layout(fig, title={"text": f"{head}<br><span style='font-size:12px;color:{_GREY}'>{info}</span>",
+                               "y": 0.99, "yanchor": "top"},
+                   height=max(360, 46 * len(rows) + top_margin + 60), bargap=0.35,
+                   margin={"t": top_margin + 40, "l": 10, "r": 30, "b": 40}, hovermode="closest")
+
+
+# --------------------------------------------------------------------------- ranking and aging
+
+
+def ranking_figure(rank: pd.DataFrame, top: int = 15, language: str | None = None) -> go.Figure:
+    """Horizontal bars of the late-case rate (超期率, %) of :func:`workbench.ranking`, worst on
+    top; the bar text is late/due cases, the hover adds days late (total, median, longest) and
+    ``customdata`` holds the unit or leader id of each bar."""
+    import plotly.graph_objects as go
+
+    lg = lang(language)
+    id_col = "unit_id" if "unit_id" in rank.columns else "lead_person_id"
+    r = rank.sort_values("rank", kind="stable").head(top) if "rank" in rank else rank.head(top)
+    if id_col == "lead_person_id":
+        extra = [" ".join(str(x) for x in (u, t) if isinstance(x, str) and x)
+                 for u, t in zip(r.get("unit_name", pd.Series([None] * len(r))).tolist(),
+                                 r.get("title", pd.Series([None] * len(r))).tolist(), strict=True)]
+        shown = pd.Series([f"{n}（{e}）" if e else str(n) for n, e in zip(r["name"].fillna(r[id_col]), extra, strict=True)],
+                          index=r.index)
+    else:
+        shown = r["name"]
+    ylab = _unique_labels(shown, r[id_col])
+    hover = [
+        "<br>".join([
+            f"<b>{html.escape(y)}</b>",
+            f"{text('fig.late_rate', lg)}: {_pct(row['late_rate'])}",
+            f"{text('fig.late_cases', lg)} / {text('fig.cases_due', lg)}: {_n(row['late_cases'])} / {_n(row['cases'])}",
+            f"{text('status.open_past_limit', lg)}: {_n(row.get('open_past_limit'))}",
+            f"{text('fig.days_late_total', lg)}: {_n(row.get('days_late_total'))}",
+            f"{text('fig.days_late_median', lg)}: {_n(row.get('days_late_median'))}",
+            f"{text('fig.days_late_max', lg)}: {_n(row.get('days_late_max'))}",
+        ])
+        for y, (_, row) in zip(ylab, r.iterrows(), strict=True)
+    ]
+    rate = (r["late_rate"].astype(float) * 100).round(2)
+    fig = go.Figure(go.Bar(
+        x=rate.tolist(), y=ylab, orientation="h", text=[f"{a}/{b}" for a, b in zip(r["late_cases"], r["cases"], strict=True)],
+        textposition="outside", cliponaxis=False, customdata=[[v] for v in r[id_col].astype(str)],
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        marker={"color": rate.tolist(), "colorscale": [[0, "#fdae6b"], [1, _RED]], "cmin": 0,
+                "cmax": max(float(rate.max()) if len(rate) else 1.0, 1.0)},
+        name=text("fig.late_rate", lg),
+    ))
+    by = text("by.unit" if id_col == "unit_id" else "by.leader", lg)
+    title = text("fig.rank.title", lg, by=by, n=len(r))
+    title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.rank.note', lg))}</span>"
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title=text("fig.late_rate_pct", lg), ticksuffix="%", rangemode="tozero",
+                     range=[0, (float(rate.max()) if len(rate) else 1.0) * 1.18 + 0.5])
+    return _layout(fig, title={"text": title}, height=max(320, 30 * len(r) + 150),
+                   margin={"t": 90, "l": 10, "r": 40, "b": 50})
+
+
+def aging_figure(aging_df: pd.DataFrame, language: str | None = None) -> go.Figure:
+    """Open cases per age bucket (账龄, days since receipt) from :func:`workbench.aging`
+    (``by=None``), stacked into those already past a limit and those still within."""
+    import plotly.graph_objects as go
+
+    lg = lang(language)
+    need = {"age_days", "cases", "past_limit"}
+    if not need <= set(aging_df.columns):
+        raise ValueError("aging_figure needs the output of aging(book) without `by` (columns age_days, cases, past_limit)")
+    x = aging_df["age_days"].astype(str).tolist()
+    past = aging_df["past_limit"].astype(int)
+    within = aging_df["cases"].astype(int) - past
+    fig = go.Figure()
+    for key, ys, colour in (("fig.aging.within", within, _BLUE), ("fig.aging.past", past, _RED)):
+        name = text(key, lg)
+        fig.add_trace(go.Bar(
+            x=x, y=ys.tolist(), name=name, marker={"color": colour},
+            text=[str(v) if v else "" for v in ys], textposition="inside",
+            hovertemplate=f"{html.escape(text('fig.age_days', lg))} %{{x}}<br>{html.escape(name)}: %{{y:,}}<extra></extra>",
+        ))
+    totals = aging_df["cases"].astype(int).tolist()
+    fig.add_trace(go.Scatter(x=x, y=totals, mode="text", text=[f"{v:,}" for v in totals], textposition="top center",
+                             showlegend=False, hoverinfo="skip", textfont={"size": 12}))
+    n = int(aging_df["cases"].sum())
+    title = text("fig.aging.title", lg, n=_n(n), past=_n(int(past.sum())))
+    fig.update_xaxes(title=text("fig.age_days", lg), type="category")
+    fig.update_yaxes(title=text("fig.open_cases", lg), range=[0, max(totals + [1]) * 1.15])
+    return _layout(fig, title={"text": title}, barmode="stack", height=420,
+                   legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+                   margin={"t": 90})
+
+
+# --------------------------------------------------------------------------- a table of cases
+
+
+def _cell(v: object) -> str:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, pd.Timestamp | np.datetime64):
+        t = pd.Timestamp(v)
+        return t.strftime("%Y-%m-%d") if t == t.normalize() else t.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, float | np.floating):
+        return f"{float(v):,.0f}" if float(v).is_integer() else f"{float(v):,.2f}"
+    return str(v)
+
+
+def cases_table_html(df: pd.DataFrame, columns: Sequence[str] | None = None, max_rows: int = 200,
+                     language: str | None = None) -> str:
+    """A compact HTML table of cases (the list behind a clicked cell), every value escaped,
+    headed "共 N 件，显示前 M 件". Column headers use the ``fig.col.*`` words where there are some."""
+    lg = lang(language)
+    cols = [c for c in (columns if columns is not None else list(df.columns)) if c in df.columns]
+    shown = df.head(max_rows)
+    note = text("fig.table.header", lg, n=f"{len(df):,}", m=f"{len(shown):,}")
+    head = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>"
+                   f"{html.escape(text(f'fig.col.{c}', lg) if f'fig.col.{c}' in TEXT else str(c))}</th>" for c in cols)
+    body = []
+    values = {c: shown[c].tolist() for c in cols}
+    for i in range(len(shown)):
+        cells = "".join(f"<td style='padding:2px 8px;border-bottom:1px solid #eee'>{html.escape(_cell(values[c][i]))}</td>"
+                        for c in cols)
+        body.append(f"<tr>{cells}</tr>")
+    return (f"<div class='wb-cases'><div style='margin:4px 0;color:#555'>{html.escape(note)}</div>"
+            f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
