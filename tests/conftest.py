@@ -117,3 +117,17 @@ def _fresh_config():
     saved = cfg._current
     yield
     cfg._current = saved
+
+
+@pytest.fixture(scope="session")
+def sample_book():
+    """The bundled sample ledger (data/sample), loaded once per test process, with its truth."""
+    import json
+    from types import SimpleNamespace
+
+    import workbench
+
+    root = Path(__file__).resolve().parents[1] / "data" / "sample"
+    book = workbench.load([root / "ledger.xlsx", root / "events.csv"])
+    truth = json.loads((root / "truth" / "truth.json").read_text(encoding="utf-8"))
+    return SimpleNamespace(book=book, truth=truth, root=root)

@@ -221,6 +221,9 @@ class KPICube:
         g["unit_name"] = g["unit_id"].map(names(self.book, "units")).fillna(g["unit_id"])
         g["month"] = [_label_month(int(x)) for x in g["month"]]
         g["rate"] = g["late"] / g["total"]
+        # units with the most late cases first, then by id; months in order
+        g["_late"] = g.groupby("unit_id")["late"].transform("sum")
+        g = g.sort_values(["_late", "unit_id", "month"], ascending=[False, True, True], kind="stable")
         return g[["unit_id", "unit_name", "month", "late", "total", "rate"]].reset_index(drop=True)
 
     # ------------------------------------------------------------------ the cases behind a number
@@ -271,6 +274,61 @@ class KPICube:
             raise KeyError(f"no KPI {kpi!r}")
         ci = np.unique(np.concatenate(out))
         return self.book.cases["case_id"].take(ci).tolist()
+
+    def ranking(self, filters: Filters | None = None, *, by: str = "unit", kpi: str = "on_time",
+                min_cases: int = 20) -> pd.DataFrame:
+        """Units (the answering unit) or leaders ranked by late-case rate on one clock KPI within the
+        filters, in the shape of :func:`workbench.rules.delays.ranking`."""
+        from .delays import names
+
+        f = filters or Filters()
+        m = self.members[self._member(kpi, "unit")]
+        win = self.month_window(f.period)
+        months = _months(m.cohort)
+        sel = self.case_mask(f)[m.ci] & (m.den > 0) if m.den is not None else self.case_mask(f)[m.ci]
+        if win is not None:
+            sel &= (months >= win[0]) & (months < win[1])
+        if by == "unit":
+            codes, labels = (m.unit if m.unit is not None else self.keys.resp[m.ci]), self.keys.units
+        elif by == "leader":
+            lc, labels = self.keys.codes("leader")
+            codes = lc[m.ci]
+        else:
+            raise ValueError("by must be 'unit' or 'leader'")
+        sel &= codes >= 0
+        late = (m.num == 0)[sel]
+        days = (m.days_late if m.days_late is not None else np.zeros(len(m.ci)))[sel]
+        df = pd.DataFrame({"key": codes[sel], "late": late, "days": np.where(late, days, np.nan)})
+        g = df.groupby("key")
+        out = pd.DataFrame({"cases": g.size(), "late_cases": g["late"].sum(), "days_late_total": g["days"].sum(),
+                            "days_late_median": g["days"].median(), "days_late_max": g["days"].max()})
+        out["late_rate"] = (out["late_cases"] / out["cases"]).round(4)
+        out = out.loc[out["cases"] >= min_cases].sort_values(["late_rate", "late_cases", "days_late_total"],
+                                                            ascending=False, kind="stable")
+        idcol = "unit_id" if by == "unit" else "lead_person_id"
+        out.index = pd.Index(np.asarray(labels, dtype=object)[out.index.to_numpy()], name=idcol)
+        out.insert(0, "name", out.index.map(names(self.book, "units" if by == "unit" else "people")))
+        out.insert(0, "rank", np.arange(1, len(out) + 1))
+        out[["cases", "late_cases"]] = out[["cases", "late_cases"]].astype(int)
+        return out.reset_index()
+
+    def cases_of(self, filters: Filters | None = None, *, kpi: str = "on_time", part: str = "missing",
+                 by: str = "unit", key: str | None = None) -> list[str]:
+        """The cases behind a ranking bar: one unit's or one leader's (``key``) late cases."""
+        if by == "unit":
+            return self.cases_behind(kpi, part, filters, party="unit", unit_id=key)
+        f = filters or Filters()
+        m = self.members[self._member(kpi, "unit")]
+        lc, labels = self.keys.codes("leader")
+        code = labels.get_indexer([key])[0]
+        sel = self.case_mask(f)[m.ci] & (lc[m.ci] == code)
+        win = self.month_window(f.period)
+        if win is not None:
+            months = _months(m.cohort)
+            sel &= (months >= win[0]) & (months < win[1])
+        den = m.den if m.den is not None else np.ones(len(m.ci), np.int64)
+        sel &= {"missing": (den > 0) & (m.num == 0), "denominator": den > 0, "numerator": m.num > 0}[part]
+        return self.book.cases["case_id"].take(np.unique(m.ci[sel])).tolist()
 
     def months(self) -> list[str]:
         """Cohort months the cube covers, oldest first."""

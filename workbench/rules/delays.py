@@ -221,7 +221,7 @@ def warnings_due(book, days: int = 7, policy: object = None, as_of: object = Non
 
 
 def ranking(book, by: str = "unit", policy: object = None, as_of: object = None, *, clocks: tuple[str, ...] | None = None,
-            period: object = None, min_cases: int = 10) -> pd.DataFrame:
+            period: object = None, min_cases: int = 20) -> pd.DataFrame:
     """Units or leaders (``by`` = ``unit`` or ``leader``) ranked by their late-case rate.
 
     Counted over the clocks that answer to them (default: every clock whose party is the

@@ -75,6 +75,7 @@ class Member:
     den: np.ndarray | None  # denominator weight per row; None for counts
     unit: np.ndarray | None = None  # party unit code per row (else the case's responsible unit)
     open_not_due: np.ndarray | None = None
+    days_late: np.ndarray | None = None  # clock KPIs: days late per row
 
     @property
     def is_rate(self) -> bool:
@@ -195,7 +196,8 @@ def kpi_members(book, cs: ClockSet, keys: _Keys, *, first_only: bool = True) -> 
         sel = np.flatnonzero(m)[keep]
         unit = keys.reg[ci] if unit_from_reg else cols["unit"][sel]
         members.append(Member(kpi, party, "件次", ci, cols["due"][sel], met[sel].astype(np.int64),
-                              (met | late | opl)[sel].astype(np.int64), unit, open_nd[sel].astype(np.int64)))
+                              (met | late | opl)[sel].astype(np.int64), unit, open_nd[sel].astype(np.int64),
+                              cols["days_late"][sel]))
 
     pol = cs.policy
     clock_member("timely_acceptance", "office", pol.kpi_clock("timely_acceptance", "office"))

@@ -60,14 +60,18 @@ _RED, _GREEN, _ORANGE, _BLUE, _GREY = "#c0392b", "#2e8b57", "#e67e22", "#3b6ea8"
 _STATUS_COLOUR = {"met": _GREEN, "late": _RED, "open_past_limit": _RED, "approaching": _ORANGE, "open": _BLUE}
 _HOLDER_COLOUR = {"office": "#7b68ae", "unit": _BLUE, "reviewer": "#16a085", "petitioner": "#b0b0b0"}
 _PALETTE = (_BLUE, "#16a085", "#8e44ad", "#d35400", "#2c3e50", "#b7950b", "#c0392b", "#7f8c8d", "#1abc9c")
+#: marker shapes of the events that matter most on a timeline
+_EVENT_SYMBOL = {"register": "circle", "transfer": "triangle-right", "assign": "triangle-right", "accept": "square",
+                 "reject": "x", "return": "triangle-left", "urge": "star", "supervise": "star-diamond", "extend": "hourglass",
+                 "reply": "diamond", "close": "diamond-wide", "evaluate": "circle-open"}
 _FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
 _DAY = pd.Timedelta(days=1)
 
 
 def _layout(fig: go.Figure, **kw: Any) -> go.Figure:
     """The house look: white background, CJK-capable font, titles left-aligned."""
-    fig.update_layout(template="plotly_white", font={"family": _FONT, "size": 13},
-                      title={"x": 0.01, "xanchor": "left", "font": {"size": 17}}, **kw)
+    title = {"x": 0.01, "xanchor": "left", "font": {"size": 17}, **kw.pop("title", {})}
+    fig.update_layout(template="plotly_white", font={"family": _FONT, "size": 13}, title=title, **kw)
     return fig
 
 
@@ -304,10 +308,11 @@ def stage_box_figure(summary: pd.DataFrame, stages: Sequence[str] | None = None,
     is in the hover; one stray case of a year would flatten every box).
 
     With ``holder_name`` or ``leader_name`` (``by="unit"`` / ``"leader"``) there is one box per
-    holder for each stage in ``stages`` (default: every stage in the summary), the ``top``
-    holders by number of finished steps, slowest median first; otherwise one box per stage.
+    holder, the ``top`` holders by number of finished steps, slowest median first, in one panel
+    per stage of ``stages`` (default: every stage in the summary); otherwise one box per stage.
     """
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     lg = lang(language)
     s = summary.copy()
@@ -315,66 +320,71 @@ def stage_box_figure(summary: pd.DataFrame, stages: Sequence[str] | None = None,
         s = s.loc[s["stage"].astype(str).isin(list(stages))]
     s = s.loc[s["n"] > 0] if "n" in s else s
     name_col = next((c for c in ("holder_name", "leader_name") if c in s.columns), None)
-    id_col = {"holder_name": "holder", "leader_name": "lead_person_id"}.get(name_col or "")
-    fig = go.Figure()
+    # (stage or "" for the overall box, rows, x labels, hover headings)
+    panels: list[tuple[str, pd.DataFrame, list[str], list[str]]] = []
     if name_col is None:
-        s = s.assign(_stage=s["stage"].astype(str))
-        groups: list[tuple[str, pd.DataFrame, list[Any]]] = [("", s, [text(f"stage.{st}", lg) for st in s["_stage"]])]
+        xs = [text(f"stage.{st}", lg) for st in s["stage"].astype(str)]
+        panels.append(("", s, xs, xs))
     else:
-        groups = []
-        stage_list = list(dict.fromkeys(s["stage"].astype(str)))
-        multi = len(stage_list) > 1
-        for st in stage_list:
+        id_col = "holder" if name_col == "holder_name" else "lead_person_id"
+        for st in dict.fromkeys(s["stage"].astype(str)):
             g = s.loc[s["stage"].astype(str) == st]
             if top is not None:
                 g = g.sort_values(["n", "median"], ascending=False, kind="stable").head(top)
             g = g.sort_values(["median", "p90"], ascending=False, kind="stable")
-            ids = g[id_col] if id_col in g else g[name_col]
-            labels = _unique_labels(g[name_col], ids)
-            sl = text(f"stage.{st}", lg)
-            groups.append((st, g, [[sl] * len(labels), labels] if multi else labels))
-    for k, (st, g, xs) in enumerate(groups):
+            xs = _unique_labels(g[name_col], g[id_col] if id_col in g else g[name_col])
+            panels.append((st, g, xs, [f"{text(f'stage.{st}', lg)} · {x}" for x in xs]))
+    multi = len(panels) > 1
+    fig = make_subplots(rows=max(1, len(panels)), cols=1, vertical_spacing=min(0.2, 0.3 / max(1, len(panels))),
+                        subplot_titles=[text(f"stage.{st}", lg) for st, *_ in panels] if multi else None)
+    for k, (st, g, xs, heads) in enumerate(panels):
         colour = _PALETTE[k % len(_PALETTE)]
-        heads = ([text(f"stage.{x}", lg) for x in g["_stage"]] if name_col is None
-                 else [f"{text(f'stage.{st}', lg)} · {lab}" for lab in (xs[1] if isinstance(xs[0], list) else xs)])
         name = text(f"stage.{st}", lg) if st else text("fig.stage.all", lg)
+        has_mean = "mean" in g
         fig.add_trace(go.Box(
             x=xs, q1=g["p25"].tolist(), median=g["median"].tolist(), q3=g["p75"].tolist(),
-            lowerfence=g["min"].tolist(), upperfence=g["p90"].tolist(),
-            mean=g["mean"].tolist() if "mean" in g else None, boxmean=True if "mean" in g else None,
-            name=name, marker={"color": colour}, line={"color": colour}, fillcolor=_tint(colour),
-            boxpoints=False, hoverinfo="skip", showlegend=False,
-        ))
+            lowerfence=g["min"].tolist(), upperfence=g["p90"].tolist(), mean=g["mean"].tolist() if has_mean else None,
+            boxmean=True if has_mean else None, name=name, marker={"color": colour}, line={"color": colour},
+            fillcolor=_tint(colour), boxpoints=False, hoverinfo="skip", showlegend=False,
+        ), row=k + 1, col=1)
         # plotly's own box hover names its parts in English ('upper fence' for what is P90 here)
         fig.add_trace(go.Scatter(
             x=xs, y=g["median"].tolist(), mode="markers", marker={"size": 18, "opacity": 0},
             text=[_stage_hover(r, h, lg) for (_, r), h in zip(g.iterrows(), heads, strict=True)],
             hovertemplate="%{text}<extra></extra>", showlegend=False, name=name,
-        ))
+        ), row=k + 1, col=1)
+        fig.update_yaxes(title=text("fig.days", lg), rangemode="tozero", row=k + 1, col=1)
+        fig.update_xaxes(title=None, tickangle=-40 if len(xs) > 9 else 0, type="category", row=k + 1, col=1)
     if name_col is None:
         title = text("fig.stage.title", lg)
     else:
         who = text("by.unit" if name_col == "holder_name" else "by.leader", lg)
         title = text("fig.stage.title_by", lg, by=who)
+        if len(panels) == 1:
+            title = f"{text(f'stage.{panels[0][0]}', lg)} · {title}"
         if top is not None:
             title += text("fig.stage.top", lg, n=top)
     title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.stage.whiskers', lg))}</span>"
-    n_boxes = sum(len(g) for _, g, _ in groups)
-    fig.update_yaxes(title=text("fig.days", lg), rangemode="tozero")
-    fig.update_xaxes(title=None, tickangle=-40 if n_boxes > 9 else 0)
-    return _layout(fig, title={"text": title}, hovermode="closest", height=520 if n_boxes <= 30 else 600,
-                   margin={"t": 90, "b": 110})
+    return _layout(fig, title={"text": title}, hovermode="closest", height=90 + 420 * max(1, len(panels)),
+                   margin={"t": 100, "b": 40})
 
 
 # --------------------------------------------------------------------------- one case's timeline
 
 
+def _dur(days: float, lg: str) -> str:
+    """A step's length: hours under a day, else days."""
+    d = float(days)
+    return text("fig.hours_n", lg, hours=d * 24) if d < 1 else text("fig.days_n", lg, days=d)
+
+
 def case_timeline_figure(book: Casebook, case_id: str, policy: object = None, as_of: object = None,
                          language: str | None = None) -> go.Figure:
-    """Gantt of one case: a bar per step (登记→转送→…→办结→复查→复核, running steps hatched and
-    labelled 进行中), its events as markers on their own row (hover: action, units, note), and a
-    dashed line at the end of each clock's last day, labelled with the clock and its status (red
-    when late). ``as_of`` defaults to the whole book's, so the case reads as it does in the book.
+    """Gantt of one case: a bar per step (登记→转送→…→办结→复查→复核; running steps hatched and
+    labelled 进行中, coloured by who holds them), its events as markers on their own row (hover:
+    action, units, note), and a dashed line at the end of each clock's last day, labelled with
+    the clock and its status (red when late). ``as_of`` defaults to the whole book's, so the case
+    reads as it does in the book (a one-case subset would otherwise take its own last event).
     """
     import plotly.graph_objects as go
 
@@ -383,13 +393,14 @@ def case_timeline_figure(book: Casebook, case_id: str, policy: object = None, as
 
     lg = lang(language)
     case_id = str(case_id)
-    if not book.cases["case_id"].astype(str).eq(case_id).any():
+    hit = book.cases.loc[book.cases["case_id"].astype(str) == case_id]
+    if not len(hit):
         raise KeyError(f"case {case_id!r} is not in this casebook")
-    # the default 'today' is the latest moment of the ledger; a one-case subset would pick its own
+    case = hit.iloc[0]
     as_of_ts = pd.Timestamp(as_of) if as_of is not None else default_as_of(book)
     sub = book.where(cases=[case_id])
     st = stage_durations(sub, policy, as_of_ts)
-    ck = clocks(sub, policy, as_of_ts, language=lg)
+    ck = clocks(sub, policy, as_of_ts, language=lg).sort_values("due", kind="stable").reset_index(drop=True)
     ev = sub.events.sort_values("at", kind="stable") if len(sub.events) else sub.events
     unit_names = names(book, "units")
     kind_of = {s: h for s, *_, h in STAGES}
@@ -399,100 +410,109 @@ def case_timeline_figure(book: Casebook, case_id: str, policy: object = None, as
             return ""
         return str(unit_names.get(u, u))
 
+    def iso(t: object) -> str:
+        return pd.Timestamp(t).strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[arg-type]
+
     events_row = text("fig.events", lg)
-    stage_rows = [text(f"stage.{s}", lg) for s, *_ in STAGES if s in set(st["stage"].astype(str))]
+    present = set(st["stage"].astype(str))
+    rows = [events_row, *[text(f"stage.{s}", lg) for s, *_ in STAGES if s in present]]
     fig = go.Figure()
+    times: list[pd.Timestamp] = [pd.Timestamp(case["received_at"])] if not pd.isna(case.get("received_at")) else []
+    running_any = bool(st["running"].any()) or bool(ck["status"].isin(["open", "approaching", "open_past_limit"]).any())
     if len(st):
-        start = pd.to_datetime(st["start"])
-        end = pd.to_datetime(st["end"]).where(~st["running"], as_of_ts)
-        dur_ms = ((end - start) / pd.Timedelta(milliseconds=1)).clip(lower=0)
-        # a step of a few minutes would be invisible: give it a sliver of width
-        dur_ms = dur_ms.clip(lower=3_600_000)
-        running = st["running"].to_numpy(dtype=bool)
-        kinds = [kind_of.get(str(s), "unit") for s in st["stage"]]
-        labels = [f"{text('fig.running', lg)} · " if r else "" for r in running]
-        labels = [f"{lab}{text('fig.days_n', lg, days=d)}" for lab, d in zip(labels, st["days"], strict=True)]
-        hover = []
-        for (_, r), k in zip(st.iterrows(), kinds, strict=True):
-            who = text("party.petitioner", lg) if k == "petitioner" else uname(r["holder"])
-            stop = (text("fig.running_until", lg, date=as_of_ts.strftime("%Y-%m-%d %H:%M")) if r["running"]
-                    else pd.Timestamp(r["end"]).strftime("%Y-%m-%d %H:%M"))
-            hover.append("<br>".join([
-                f"<b>{html.escape(text('stage.' + str(r['stage']), lg))}</b>",
-                f"{text('fig.holder', lg)}: {html.escape(who)}",
-                f"{text('fig.start', lg)}: {pd.Timestamp(r['start']).strftime('%Y-%m-%d %H:%M')}",
-                f"{text('fig.end', lg)}: {stop}",
-                f"{text('fig.duration', lg)}: {text('fig.days_n', lg, days=r['days'])}",
-            ]))
-        fig.add_trace(go.Bar(
-            y=[text(f"stage.{s}", lg) for s in st["stage"]], base=start.dt.strftime("%Y-%m-%d %H:%M:%S").tolist(),
-            x=dur_ms.tolist(), orientation="h", name=text("fig.stages", lg),
-            marker={"color": [_HOLDER_COLOUR.get(k, _BLUE) for k in kinds],
-                    "opacity": [0.55 if r else 0.9 for r in running],
-                    "pattern": {"shape": ["/" if r else "" for r in running], "solidity": 0.3},
-                    "line": {"width": [1.5 if r else 0 for r in running], "color": _GREY}},
-            text=labels, textposition="auto", insidetextanchor="start", constraintext="none",
-            textfont={"size": 11}, cliponaxis=False,
-            customdata=st["stage"].astype(str).tolist(), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
-        ))
+        st = st.assign(kind=[kind_of.get(str(s), "unit") for s in st["stage"]])
+        for kind in ("office", "unit", "reviewer", "petitioner"):
+            part = st.loc[st["kind"] == kind]
+            if not len(part):
+                continue
+            start = pd.to_datetime(part["start"])
+            end = pd.to_datetime(part["end"]).where(~part["running"], as_of_ts)
+            times += [start.min(), end.max()]
+            # a step of minutes would be invisible: draw at least an hour
+            width = ((end - start) / pd.Timedelta(milliseconds=1)).clip(lower=3_600_000)
+            run = part["running"].to_numpy(dtype=bool)
+            labels = [f"{text('fig.running', lg)} · {_dur(d, lg)}" if r else _dur(d, lg)
+                      for r, d in zip(run, part["days"], strict=True)]
+            hover = []
+            for (_, r), e in zip(part.iterrows(), end, strict=True):
+                who = text("party.petitioner", lg) if kind == "petitioner" else uname(r["holder"])
+                stop = text("fig.running_until", lg, date=as_of_ts.strftime("%Y-%m-%d %H:%M")) if r["running"] \
+                    else pd.Timestamp(e).strftime("%Y-%m-%d %H:%M")
+                hover.append("<br>".join([
+                    f"<b>{html.escape(text('stage.' + str(r['stage']), lg))}</b>",
+                    f"{text('fig.holder', lg)}: {html.escape(who)}",
+                    f"{text('fig.start', lg)}: {pd.Timestamp(r['start']).strftime('%Y-%m-%d %H:%M')}",
+                    f"{text('fig.end', lg)}: {stop}",
+                    f"{text('fig.duration', lg)}: {_dur(r['days'], lg)}",
+                ]))
+            colour = _HOLDER_COLOUR[kind]
+            fig.add_trace(go.Bar(
+                y=[text(f"stage.{s}", lg) for s in part["stage"]], base=[iso(t) for t in start], x=width.tolist(),
+                orientation="h", name=text(f"party.{kind}", lg),
+                marker={"color": colour, "opacity": [0.55 if r else 0.9 for r in run],
+                        "pattern": {"shape": ["/" if r else "" for r in run], "solidity": 0.35, "fgcolor": "white"},
+                        "line": {"width": [1.5 if r else 0 for r in run], "color": colour}},
+                text=labels, textposition="outside", textfont={"size": 11}, cliponaxis=False,
+                customdata=part["stage"].astype(str).tolist(), hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>",
+            ))
     if len(ev):
-        acts = [label("action", a, lg) if isinstance(a, str) else "" for a in ev["action"]]
+        acts = [str(a) if isinstance(a, str) else "" for a in ev["action"]]
+        at = pd.to_datetime(ev["at"])
+        times += [at.min(), at.max()]
         hov = []
         for (_, r), a in zip(ev.iterrows(), acts, strict=True):
             frm, to = uname(r.get("from_unit_id")), uname(r.get("to_unit_id"))
-            where = f"{frm} → {to}" if to else frm
-            note = r.get("note")
-            lines = [f"<b>{html.escape(a)}</b>", pd.Timestamp(r["at"]).strftime("%Y-%m-%d %H:%M")]
-            if where:
-                lines.append(html.escape(where))
-            if isinstance(note, str) and note:
-                lines.append(html.escape(note))
+            lines = [f"<b>{html.escape(label('action', a, lg) or a)}</b>", pd.Timestamp(r["at"]).strftime("%Y-%m-%d %H:%M")]
+            if frm or to:
+                lines.append(html.escape(f"{frm} → {to}" if to else frm))
+            if isinstance(r.get("note"), str) and r.get("note"):
+                lines.append(html.escape(str(r["note"])))
             hov.append("<br>".join(lines))
-        pos = ["top center" if i % 2 == 0 else "bottom center" for i in range(len(ev))]
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(ev["at"]).dt.strftime("%Y-%m-%d %H:%M:%S").tolist(), y=[events_row] * len(ev),
-            mode="markers+text", text=acts, textposition=pos, textfont={"size": 10, "color": "#444"},
-            marker={"symbol": "diamond", "size": 10, "color": "#34495e", "line": {"width": 1, "color": "white"}},
-            customdata=ev["action"].astype(str).tolist(), hovertext=hov, hovertemplate="%{hovertext}<extra></extra>",
-            name=events_row, showlegend=False, cliponaxis=False,
-        ))
-    # due lines at the end of each clock's last day; labels stacked above the plot so none collide
-    ck = ck.sort_values("due", kind="stable").reset_index(drop=True)
-    for i, r in ck.iterrows():
+        ev = ev.assign(_hover=hov, _iso=[iso(t) for t in at])
+        # one trace per action so the legend says what each marker is
+        for k, a in enumerate(dict.fromkeys(acts)):
+            part = ev.loc[[x == a for x in acts]]
+            fig.add_trace(go.Scatter(
+                x=part["_iso"].tolist(), y=[events_row] * len(part), mode="markers",
+                marker={"symbol": _EVENT_SYMBOL.get(a, "diamond"), "size": 12, "color": _PALETTE[k % len(_PALETTE)],
+                        "line": {"width": 1, "color": "white"}},
+                name=label("action", a, lg) or a,
+                customdata=[a] * len(part), hovertext=part["_hover"].tolist(), hovertemplate="%{hovertext}<extra></extra>",
+            ))
+    # labels of the vertical lines, stacked above the plot in date order so none collide
+    marks: list[tuple[pd.Timestamp, str, str, str]] = []
+    for _, r in ck.iterrows():
         status = str(r["status"])
-        colour = _STATUS_COLOUR.get(status, _GREY)
-        x = (pd.Timestamp(r["due"]) + _DAY).strftime("%Y-%m-%d %H:%M:%S")
-        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", name=f"due:{r['clock']}",
-                      line={"color": colour, "width": 1.5, "dash": "dash"})
-        extra = ""
-        if status in ("late", "open_past_limit") and not pd.isna(r["days_late"]):
-            extra = text("fig.days_late_n", lg, days=int(r["days_late"]))
+        late = status in ("late", "open_past_limit") and not pd.isna(r["days_late"])
         lab = text("fig.due_label", lg, clock=str(r["clock_label"]), date=pd.Timestamp(r["due"]).strftime("%Y-%m-%d"),
-                   status=text(f"status.{status}", lg)) + extra
-        fig.add_annotation(x=x, y=1.0 + 0.055 * int(i), xref="x", yref="paper", text=html.escape(lab),  # type: ignore[call-overload]
-                           showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11, "color": colour},
-                           bgcolor="rgba(255,255,255,0.85)", name=f"due:{r['clock']}")
-    fig.add_shape(type="line", x0=as_of_ts.strftime("%Y-%m-%d %H:%M:%S"), x1=as_of_ts.strftime("%Y-%m-%d %H:%M:%S"),
-                  y0=0, y1=1, yref="paper", name="as_of", line={"color": "#222", "width": 1, "dash": "dot"})
-    fig.add_annotation(x=as_of_ts.strftime("%Y-%m-%d %H:%M:%S"), y=0, yref="paper", yanchor="top", xanchor="right",
-                       text=html.escape(text("fig.as_of", lg, date=as_of_ts.strftime("%Y-%m-%d"))), showarrow=False,
-                       font={"size": 10, "color": "#222"}, name="as_of")
-    rows = [events_row, *stage_rows]
-    c = book.cases.loc[book.cases["case_id"].astype(str) == case_id].iloc[0]
-    head = text("fig.timeline.title", lg, case=html.escape(case_id))
-    info = " · ".join(html.escape(str(x)) for x in (
-        c.get("category_l1"), uname(c.get("responsible_unit_id")),
-        pd.Timestamp(c["received_at"]).strftime("%Y-%m-%d") if not pd.isna(c.get("received_at")) else None)
-        if x is not None and x == x and str(x))
-    n_lab = len(ck)
-    fig.update_yaxes(categoryorder="array", categoryarray=rows, title=None, autorange="reversed")
-    fig.update_xaxes(type="date", title=None, showgrid=True)
-    top_margin = 80 + 22 * n_lab
-    return _layout(fig, title={"text": f"{head}<br><span style='font-size:12px;color:{_GREY}'>{info}</span>",
-                               "y": 0.99, "yanchor": "top"},
-                   height=max(360, 46 * len(rows) + top_margin + 60), bargap=0.35,
-                   margin={"t": top_margin + 40, "l": 10, "r": 30, "b": 40}, hovermode="closest")
+                   status=text(f"status.{status}", lg)) + (text("fig.days_late_n", lg, days=int(r["days_late"])) if late else "")
+        marks.append((pd.Timestamp(r["due"]) + _DAY, lab, _STATUS_COLOUR.get(status, _GREY), f"due:{r['clock']}"))
+    if running_any:
+        marks.append((as_of_ts, text("fig.as_of", lg, date=as_of_ts.strftime("%Y-%m-%d")), "#222", "as_of"))
+    times += [m[0] for m in marks]
+    lo, hi = min(times), max(times)
+    pad = max((hi - lo) * 0.04, pd.Timedelta(days=1))
+    lo, hi = lo - pad, hi + pad * 4  # room on the right for the bar labels
+    for i, (x, lab, colour, name) in enumerate(sorted(marks, key=lambda m: m[0])):
+        fig.add_shape(type="line", x0=iso(x), x1=iso(x), y0=0, y1=1, yref="paper", name=name,
+                      line={"color": colour, "width": 1.5 if name != "as_of" else 1, "dash": "dash" if name != "as_of" else "dot"})
+        right = (x - lo) / (hi - lo) > 0.6
+        fig.add_annotation(x=iso(x), y=1, yref="paper", yshift=6 + 19 * i, text=html.escape(lab), showarrow=False,
+                           xanchor="right" if right else "left", yanchor="bottom", font={"size": 11, "color": colour},
+                           name=name)
+    info = " · ".join(html.escape(x) for x in (
+        str(case.get("category_l1") or ""), uname(case.get("responsible_unit_id")),
+        text("fig.received", lg, date=pd.Timestamp(case["received_at"]).strftime("%Y-%m-%d")) if not pd.isna(case.get("received_at")) else "",
+        text("fig.as_of", lg, date=as_of_ts.strftime("%Y-%m-%d"))) if x and x != "nan")
+    title = f"{text('fig.timeline.title', lg, case=html.escape(case_id))}<br><span style='font-size:12px;color:{_GREY}'>{info}</span>"
+    fig.update_yaxes(categoryorder="array", categoryarray=rows, autorange="reversed", title=None)
+    fig.update_xaxes(type="date", range=[iso(lo), iso(hi)], tickformat="%Y-%m-%d", title=None)
+    top = 75 + 19 * len(marks)
+    return _layout(fig, title={"text": title, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+                   height=max(380, 44 * len(rows) + top + 90), bargap=0.35, barmode="overlay", hovermode="closest",
+                   legend={"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0, "font": {"size": 11}, "traceorder": "normal"},
+                   margin={"t": top, "l": 10, "r": 30, "b": 60})
 
 
 # --------------------------------------------------------------------------- ranking and aging

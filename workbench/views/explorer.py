@@ -1,0 +1,412 @@
+"""The delay explorer (超期督办台): filters, KPI tiles, where cases stall, the cases behind any
+number, and each case's timeline — in one ipywidgets panel.
+
+Filters (period, region, unit, category, channel, policy) re-aggregate a pre-built
+:class:`~workbench.rules.cube.KPICube` (no pass over the cases: well under 200 ms on a province's
+ledger). Clicking a heatmap cell, a ranking bar or an aging bucket, or choosing a KPI to list,
+fills the case list; choosing a case there draws its timeline with its due dates.
+
+Everything the widgets do goes through plain methods (``set_filters``, ``list_kpi``,
+``list_cell``, ``list_ranked``, ``list_aging``, ``show_case``), so a notebook cell or a test can
+drive the explorer without a browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import lang, text
+from ..rules.cube import Filters, KPICube
+from ..rules.delays import AGE_BINS, names
+
+__all__ = ["DelayExplorer", "explore_delays", "period_options", "region_options", "unit_options"]
+
+_ALL = "__all__"
+
+
+def period_options(months: list[str], language: str) -> list[tuple[str, object]]:
+    """All time, then years, quarters and months, latest first."""
+    opts: list[tuple[str, object]] = [(text("ui.all_time", language), None)]
+    years = sorted({m[:4] for m in months}, reverse=True)
+    opts += [(f"{y}{'年' if language != 'en' else ''}", y) for y in years]
+    quarters = sorted({f"{m[:4]}Q{(int(m[5:7]) - 1) // 3 + 1}" for m in months}, reverse=True)
+    opts += [(q if language == "en" else f"{q[:4]}年第{q[-1]}季度", q) for q in quarters]
+    opts += [(m if language == "en" else f"{m[:4]}年{int(m[5:7])}月", m) for m in sorted(months, reverse=True)]
+    return opts
+
+
+def region_options(book, language: str) -> list[tuple[str, object]]:
+    """The whole area, then each county-level region (named after its government where known)."""
+    codes = book.cases["region_code"].dropna().astype(str).str.slice(0, 6).value_counts()
+    label: dict[str, str] = {}
+    if len(book.units) and "region_code" in book.units:
+        u = book.units.dropna(subset=["region_code"])
+        for code, name in zip(u["region_code"].astype(str), u["name"].astype(str), strict=True):
+            if code in codes.index and name.endswith("人民政府") and code not in label:
+                label[code] = name.removesuffix("人民政府")
+    opts: list[tuple[str, object]] = [(text("ui.all_regions", language), None)]
+    for code in sorted(codes.index):
+        opts.append((f"{label.get(code, code)}（{code}）" if language != "en" else f"{label.get(code, code)} ({code})", code))
+    return opts
+
+
+def unit_options(book, language: str, limit: int = 400) -> list[tuple[str, object]]:
+    """Responsible units, most cases first (with the case count)."""
+    counts = book.cases["responsible_unit_id"].value_counts().head(limit)
+    nm = names(book, "units")
+    opts: list[tuple[str, object]] = [(text("ui.all_units", language), None)]
+    for uid, n in counts.items():
+        opts.append((f"{nm.get(uid, uid)} · {n}", uid))
+    return opts
+
+
+class DelayExplorer:
+    """Widgets over one Casebook: see the module docstring."""
+
+    def __init__(self, book, policy: object = None, as_of: object = None, *, language: str | None = None,
+                 warn_days: int = 10, top: int = 25):
+        from ..rules.policy import bundled_policies, load_policy
+
+        self.book = book
+        self.language = lang(language)
+        self.as_of = as_of
+        self.top = top
+        self.warn_days = warn_days
+        self.policy_name = load_policy(policy if policy is not None else getattr(book, "policy", None) or None).name
+        self._cubes: dict[str, KPICube] = {}
+        self.filters = Filters()
+        self.listed: list[str] = []
+        self.listed_title = ""
+        self.case_id: str | None = None
+        self._policies = sorted(bundled_policies())
+        self._widgets_built = False
+
+    # ------------------------------------------------------------------ model
+
+    @property
+    def cube(self) -> KPICube:
+        if self.policy_name not in self._cubes:
+            self._cubes[self.policy_name] = KPICube(self.book, self.policy_name, self.as_of)
+        return self._cubes[self.policy_name]
+
+    def panel(self) -> pd.DataFrame:
+        """The KPI values for the current filters (index kpi, party, count)."""
+        return self.cube.panel(self.filters)
+
+    def heatmap_data(self) -> pd.DataFrame:
+        return self.cube.late_matrix(self.filters, top=self.top)
+
+    def ranking_data(self, by: str = "unit") -> pd.DataFrame:
+        return self.cube.ranking(self.filters, by=by)
+
+    def set_filters(self, **changes: Any) -> None:
+        """Change filters (period, region, unit, category, channel) and/or ``policy``; redraws."""
+        policy = changes.pop("policy", None)
+        if policy is not None:
+            self.policy_name = str(policy)
+        self.filters = self.filters.with_(**changes)
+        if self._widgets_built:
+            self._refresh()
+
+    def _set_list(self, ids: list[str], title: str) -> list[str]:
+        self.listed, self.listed_title = ids, title
+        if self._widgets_built:
+            self._show_list()
+        return ids
+
+    def list_kpi(self, kpi: str, part: str = "missing", party: str = "unit") -> list[str]:
+        """List the cases behind a KPI tile: ``missing`` (the shortfall), ``numerator``,
+        ``denominator`` or ``open_not_due``."""
+        parties = {m.party for m in self.cube.members if m.kpi == kpi}
+        p = party if party in parties else ("all" if "all" in parties else sorted(parties)[0])
+        count = "批次" if kpi == "skip_level" else None
+        ids = self.cube.cases_behind(kpi, part, self.filters, party=p, count=count)
+        return self._set_list(ids, f"{text('kpi.' + kpi, self.language)} · {text('ui.part.' + part, self.language)}")
+
+    def list_cell(self, unit_id: str, month: str) -> list[str]:
+        """List the late cases of one heatmap cell (answering unit × due month)."""
+        ids = self.cube.cases_behind("on_time", "missing", self.filters, party="unit", unit_id=unit_id, month=month)
+        name = names(self.book, "units").get(unit_id, unit_id)
+        return self._set_list(ids, f"{name} · {month} · {text('ui.late_cases', self.language)}")
+
+    def list_ranked(self, key: str, by: str = "unit") -> list[str]:
+        """List the late cases of one unit or leader of the ranking."""
+        ids = self.cube.cases_of(self.filters, by=by, key=key)
+        nm = names(self.book, "units" if by == "unit" else "people").get(key, key)
+        return self._set_list(ids, f"{nm} · {text('ui.late_cases', self.language)}")
+
+    def list_aging(self, bucket: str) -> list[str]:
+        """List the open cases of one age bucket."""
+        ages = self._ages()
+        ids = ages.loc[ages["bucket"] == bucket, "case_id"].tolist()
+        return self._set_list(ids, f"{text('ui.open_cases', self.language)} · {bucket} {text('ui.days', self.language)}")
+
+    def _ages(self) -> pd.DataFrame:
+        """Open cases (a handling or review clock running at as_of) with their age bucket, within
+        the current non-time filters."""
+        cs = self.cube.clockset
+        c = cs.cols
+        parties = np.array([k.party for k in cs.policy.clocks], dtype=object)
+        running = (parties[c["clock"]] != "petitioner") & np.isin(c["status"], [2, 3, 4])
+        ci = np.unique(c["ci"][running])
+        ci = ci[self.cube.case_mask(self.filters)[ci]]
+        rec = self.book.cases["received_at"].to_numpy(dtype="datetime64[ms]")[ci]
+        age = (np.datetime64(cs.as_of.to_datetime64(), "ms") - rec).astype("timedelta64[D]").astype(np.int64)
+        bucket = pd.cut(age, bins=[-1] + [hi for _, hi in AGE_BINS], labels=[lab for lab, _ in AGE_BINS])
+        past = np.zeros(len(self.book.cases), bool)
+        past[c["ci"][running & (c["status"] == 4)]] = True
+        return pd.DataFrame({"case_id": self.book.cases["case_id"].take(ci).to_numpy(), "bucket": bucket,
+                             "age_days": age, "past_limit": past[ci]})
+
+    def aging_data(self) -> pd.DataFrame:
+        a = self._ages()
+        out = a["bucket"].value_counts(sort=False).to_frame("cases")
+        out["past_limit"] = a.groupby("bucket", observed=False)["past_limit"].sum()
+        out.index.name = "age_days"
+        return out.reset_index()
+
+    def warnings_data(self, days: int | None = None) -> pd.DataFrame:
+        """The 临期预警 list within the current filters (plus clocks already past their limit)."""
+        from ..rules.delays import warnings_due
+
+        key = ("warn", self.policy_name, days or self.warn_days)
+        cache = self.__dict__.setdefault("_warn_cache", {})
+        if key not in cache:
+            cache[key] = warnings_due(self.book, days or self.warn_days, self.policy_name, self.as_of,
+                                      include_past=True, language=self.language)
+        w = cache[key]
+        keep = set(self.book.cases["case_id"].take(np.flatnonzero(self.cube.case_mask(self.filters))))
+        return w.loc[w["case_id"].isin(keep)].reset_index(drop=True)
+
+    def stage_data(self) -> pd.DataFrame:
+        """Stage durations summarised for the filtered cases (overall, by stage)."""
+        from ..rules.delays import stage_durations
+
+        cache = self.__dict__.setdefault("_stage_cache", {})
+        if self.policy_name not in cache:
+            cache[self.policy_name] = stage_durations(self.book, self.policy_name, self.as_of, include_open=False)
+        d = cache[self.policy_name]
+        keep = self.book.cases["case_id"].take(np.flatnonzero(self.cube.case_mask(self.filters)))
+        d = d.loc[d["case_id"].isin(keep) & (d["holder_kind"] != "petitioner")]
+        if self.filters.period is not None:
+            from ..casebook import period_bounds
+
+            s, e = period_bounds(self.filters.period)
+            d = d.loc[(d["end"] >= s) & (d["end"] < e)]
+        g = d.groupby("stage", observed=True)["days"]
+        out = pd.concat([g.size().rename("n"), g.min().rename("min"), g.quantile(0.25).rename("p25"),
+                         g.median().rename("median"), g.quantile(0.75).rename("p75"),
+                         g.quantile(0.9).rename("p90"), g.max().rename("max"), g.mean().rename("mean")], axis=1)
+        out["running"] = 0
+        return out.round(1).reset_index()
+
+    def show_case(self, case_id: str):
+        """The timeline figure of one case (also drawn in the explorer)."""
+        from .delays import case_timeline_figure
+
+        self.case_id = case_id
+        fig = case_timeline_figure(self.book, case_id, self.policy_name, self.cube.as_of, language=self.language)
+        if self._widgets_built:
+            self._set_figure(self._timeline, fig)
+        return fig
+
+    # ------------------------------------------------------------------ widgets
+
+    def widget(self):
+        """The explorer as one ipywidgets box (built on first use)."""
+        if not self._widgets_built:
+            self._build()
+        return self._box
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())
+
+    def _build(self) -> None:
+        import ipywidgets as w
+        import plotly.graph_objects as go
+
+        L = self.language
+        t = lambda k: text(k, L)  # noqa: E731
+        lay = w.Layout(width="auto", min_width="150px")
+        self._w_period = w.Dropdown(options=period_options(self.cube.months(), L), description=t("ui.period"), layout=lay)
+        self._w_region = w.Dropdown(options=region_options(self.book, L), description=t("ui.region"), layout=lay)
+        self._w_unit = w.Dropdown(options=unit_options(self.book, L), description=t("ui.unit"), layout=lay)
+        cats = self.book.cases["category_l1"].value_counts().index.tolist()
+        self._w_category = w.Dropdown(options=[(t("ui.all_categories"), None)] + [(c, c) for c in cats],
+                                      description=t("ui.category"), layout=lay)
+        from ..vocab import label
+
+        chans = self.book.cases["channel"].value_counts().index.tolist()
+        self._w_channel = w.Dropdown(options=[(t("ui.all_channels"), None)] + [(label("channel", c, L), c) for c in chans],
+                                     description=t("ui.channel"), layout=lay)
+        self._w_policy = w.Dropdown(options=[(p, p) for p in self._policies], value=self.policy_name,
+                                    description=t("ui.policy"), layout=lay)
+        for wd in (self._w_period, self._w_region, self._w_unit, self._w_category, self._w_channel, self._w_policy):
+            wd.style.description_width = "initial"
+            wd.observe(self._on_filter, names="value")
+        self._status = w.HTML()
+        self._kpi_fig = go.FigureWidget()
+        kpis = [k for k in ("timely_acceptance", "on_time", "satisfaction", "participation", "repeat", "online_share",
+                            "skip_level", "first_closed_on_time", "resolved_once", "settled")]
+        self._w_kpi = w.Dropdown(options=[(t("kpi." + k), k) for k in kpis], value="on_time", description=t("ui.list_kpi"),
+                                 style={"description_width": "initial"})
+        self._w_part = w.Dropdown(options=[(t("ui.part." + p), p) for p in ("missing", "numerator", "denominator", "open_not_due")],
+                                  value="missing", layout=w.Layout(width="160px"))
+        self._w_list_btn = w.Button(description=t("ui.list"), icon="list")
+        self._w_list_btn.on_click(lambda _b: self.list_kpi(self._w_kpi.value, self._w_part.value))
+        self._heat = go.FigureWidget()
+        self._rank_by = w.ToggleButtons(options=[(t("by.unit"), "unit"), (t("by.leader"), "leader")], value="unit")
+        self._rank_by.observe(lambda _c: self._draw_ranking(), names="value")
+        self._rank = go.FigureWidget()
+        self._stage = go.FigureWidget()
+        self._aging = go.FigureWidget()
+        self._warn_days = w.IntSlider(value=self.warn_days, min=0, max=60, description=t("ui.warn_days"),
+                                      style={"description_width": "initial"})
+        self._warn_days.observe(lambda _c: self._draw_warnings(), names="value")
+        self._warn_html = w.HTML()
+        self._warn_btn = w.Button(description=t("ui.list"), icon="list")
+        self._warn_btn.on_click(lambda _b: self._set_list(self.warnings_data(self._warn_days.value)["case_id"].unique().tolist(),
+                                                          t("ui.warnings")))
+        tabs = w.Tab(children=[
+            self._heat,
+            w.VBox([self._rank_by, self._rank]),
+            self._stage,
+            w.VBox([w.HBox([self._warn_days, self._warn_btn]), self._warn_html]),
+            self._aging,
+        ])
+        for i, k in enumerate(("ui.tab.heatmap", "ui.tab.ranking", "ui.tab.stages", "ui.tab.warnings", "ui.tab.aging")):
+            tabs.set_title(i, t(k))
+        self._tabs = tabs
+        tabs.observe(lambda _c: self._draw_tab(), names="selected_index")
+        self._list_title = w.HTML()
+        self._w_cases = w.Select(options=[], rows=8, layout=w.Layout(width="100%"))
+        self._w_cases.observe(lambda c: c["new"] and self.show_case(c["new"]), names="value")
+        self._list_html = w.HTML()
+        self._timeline = go.FigureWidget()
+        self._box = w.VBox([
+            w.HTML(f"<h3>{t('ui.title')}</h3>"),
+            w.HBox([self._w_period, self._w_region, self._w_unit], layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self._w_category, self._w_channel, self._w_policy], layout=w.Layout(flex_flow="row wrap")),
+            self._status,
+            self._kpi_fig,
+            w.HBox([self._w_kpi, self._w_part, self._w_list_btn]),
+            tabs,
+            self._list_title, self._w_cases, self._list_html,
+            self._timeline,
+        ])
+        self._widgets_built = True
+        self._refresh()
+
+    def _on_filter(self, _change) -> None:
+        self.set_filters(period=self._w_period.value, region=self._w_region.value, unit=self._w_unit.value,
+                         category=self._w_category.value, channel=self._w_channel.value, policy=self._w_policy.value)
+
+    @staticmethod
+    def _set_figure(target, fig) -> None:
+        with target.batch_update():
+            target.data = []
+            target.layout = fig.layout
+            for tr in fig.data:
+                target.add_trace(tr)
+
+    def _refresh(self) -> None:
+        import time
+
+        from .delays import kpi_panel_figure, late_heatmap_figure
+
+        t0 = time.perf_counter()
+        panel = self.panel().reset_index()
+        heat = self.heatmap_data()
+        self._set_figure(self._kpi_fig, kpi_panel_figure(panel, party="unit", language=self.language))
+        self._set_figure(self._heat, late_heatmap_figure(heat, language=self.language))
+        for tr in self._heat.data:
+            tr.on_click(self._on_heat_click)
+        ms = (time.perf_counter() - t0) * 1000
+        cube = self.cube
+        self._status.value = (f"<small>{text('ui.policy', self.language)}: {cube.policy.title(self.language)} · "
+                              f"{text('ui.as_of', self.language)}: {cube.as_of:%Y-%m-%d %H:%M} · "
+                              f"{ms:.0f} ms</small>")
+        self._draw_tab()
+
+    def _draw_tab(self) -> None:
+        i = self._tabs.selected_index
+        if i == 1:
+            self._draw_ranking()
+        elif i == 2:
+            from .delays import stage_box_figure
+
+            self._set_figure(self._stage, stage_box_figure(self.stage_data(), language=self.language))
+        elif i == 3:
+            self._draw_warnings()
+        elif i == 4:
+            from .delays import aging_figure
+
+            self._set_figure(self._aging, aging_figure(self.aging_data(), language=self.language))
+            for tr in self._aging.data:
+                tr.on_click(self._on_aging_click)
+
+    def _draw_ranking(self) -> None:
+        from .delays import ranking_figure
+
+        self._set_figure(self._rank, ranking_figure(self.ranking_data(self._rank_by.value), language=self.language))
+        for tr in self._rank.data:
+            tr.on_click(self._on_rank_click)
+
+    def _draw_warnings(self) -> None:
+        from .delays import cases_table_html
+
+        wdf = self.warnings_data(self._warn_days.value)
+        cols = ["case_id", "clock_label", "status", "due", "days_left", "days_late", "unit_name", "leader_name", "category_l1"]
+        self._warn_html.value = cases_table_html(wdf, cols, language=self.language)
+
+    def _show_list(self) -> None:
+        from .delays import cases_table_html
+
+        c = self.book.cases
+        rows = c.loc[c["case_id"].isin(self.listed)]
+        self._list_title.value = f"<b>{self.listed_title}</b>"
+        nm = names(self.book, "units")
+        opts = [(f"{r.case_id} · {r.received_at:%Y-%m-%d} · {nm.get(r.responsible_unit_id, r.responsible_unit_id)} · "
+                 f"{r.category_l1 or ''}", r.case_id) for r in rows.head(500).itertuples()]
+        self._w_cases.options = opts
+        cols = ["case_id", "received_at", "channel", "category_l1", "category_l2", "responsible_unit_id",
+                "lead_person_id", "accepted_at", "replied_at", "closed_at", "status"]
+        self._list_html.value = cases_table_html(rows, [x for x in cols if x in rows], language=self.language)
+
+    # click handlers: plotly gives the clicked points' x / y values and custom data
+    def _on_heat_click(self, trace, points, _state) -> None:
+        if not points.point_inds:
+            return
+        idx = points.point_inds[0]
+        cd = trace.customdata
+        if cd is not None:
+            row, col = (idx if isinstance(idx, (list, tuple)) else (None, None))
+            if row is not None:
+                unit_id, month = cd[row][col][0], cd[row][col][1]
+                self.list_cell(str(unit_id), str(month))
+                return
+        if points.xs and points.ys:
+            heat = self.heatmap_data()
+            hit = heat.loc[(heat["unit_name"] == points.ys[0]) & (heat["month"] == points.xs[0])]
+            if len(hit):
+                self.list_cell(str(hit["unit_id"].iloc[0]), str(points.xs[0]))
+
+    def _on_rank_click(self, trace, points, _state) -> None:
+        if points.point_inds and trace.customdata is not None:
+            cd = trace.customdata[points.point_inds[0]]
+            key = cd[0] if isinstance(cd, (list, tuple, np.ndarray)) else cd
+            self.list_ranked(str(key), self._rank_by.value)
+
+    def _on_aging_click(self, trace, points, _state) -> None:
+        if points.xs:
+            self.list_aging(str(points.xs[0]))
+
+
+def explore_delays(book, policy: object = None, as_of: object = None, **kw: Any) -> DelayExplorer:
+    """The delay explorer over ``book`` (display it in a notebook cell)."""
+    return DelayExplorer(book, policy, as_of, **kw)
