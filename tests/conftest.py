@@ -131,3 +131,39 @@ def sample_book():
     book = workbench.load([root / "ledger.xlsx", root / "events.csv"])
     truth = json.loads((root / "truth" / "truth.json").read_text(encoding="utf-8"))
     return SimpleNamespace(book=book, truth=truth, root=root)
+
+
+@pytest.fixture(scope="session")
+def hand_ledger():
+    """Eight hand-made cases whose clocks and KPIs are worked out by hand in tests/test_kpis.py."""
+    import pandas as pd
+
+    import workbench as wb
+
+    rows = [
+        # id, received, channel, head, unit, region, arrived, accepted, replied, closed, sat unit, sat office, lead, demand, repeat_of
+        ("A", "2025-03-03 10:00", "来访", 1, "U_ZJ", "339902", "2025-03-05", "2025-03-06", "2025-04-01", "2025-04-02", "满意", "满意", "L1", "求决", None),
+        ("B", "2025-03-04 10:00", "网上信访", 1, "U_ZJ", "339902", "2025-03-05", "2025-03-06", "2025-06-01", "2025-06-02", "不满意", "基本满意", "L1", "求决", None),
+        ("C", "2025-03-10 10:00", "来信", 1, "U_RS", "339902", "2025-03-12", "2025-03-28", None, None, None, None, "L2", "求决", None),
+        ("D", "2025-05-20 10:00", "来访", 6, "U_TOWN", "339902", "2025-05-21", "2025-05-22", None, None, None, None, None, "求决", None),
+        ("E", "2025-04-10 10:00", "网上信访", 1, "U_ZJ", "339902", "2025-04-11", "2025-04-11", "2025-04-30", "2025-04-30", "满意", "满意", None, "求决", "A"),
+        ("F", "2025-03-20 10:00", "来电", 1, "U_ZJ", "339903", "2025-03-21", "2025-03-21", "2025-03-25", "2025-03-25", "基本满意", "满意", None, "建议", None),
+        ("G", "2025-03-21 10:00", "来访", 12, "U_RS", "339903", "2025-03-24", "2025-03-25", "2025-04-20", "2025-04-21", "超期未评价", "超期未评价", None, "求决", None),
+        ("H", "2025-06-10 10:00", "来信", 1, "U_RS", "339903", "2025-06-12", None, None, None, None, None, None, "求决", None),
+    ]
+    cols = ["case_id", "received_at", "channel", "headcount", "responsible_unit_id", "region_code", "arrived_at",
+            "accepted_at", "replied_at", "closed_at", "satisfaction", "satisfaction_office", "lead_person_id",
+            "demand_type", "repeat_of"]
+    cases = pd.DataFrame(rows, columns=cols)
+    cases["registered_unit_id"] = "U_OFFICE"
+    cases["category"] = "城乡建设_物业管理"
+    units = pd.DataFrame({
+        "unit_id": ["U_CITY", "U_OFFICE", "U_ZJ", "U_RS", "U_TOWN"],
+        "name": ["江临市人民政府", "江临市信访局", "临江区住建局", "临江区人社局", "朝阳镇人民政府"],
+        "parent_id": [None, "U_CITY", "U_CITY", "U_CITY", "U_CITY"],
+        "level": ["city", "city", "county", "county", "township"],
+        "kind": ["人民政府", "信访部门", "职能部门", "职能部门", "人民政府"],
+    })
+    book = wb.Casebook.from_frames(cases=cases, units=units, now="2025-12-31")
+    assert len(book.cases) == 8
+    return book

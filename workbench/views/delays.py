@@ -201,7 +201,8 @@ def late_by_unit_month(book: Casebook, policy: object = None, as_of: object = No
                        top: int = 25, language: str | None = None) -> pd.DataFrame:
     """Late clocks per answering unit and month of the due date, for the ``top`` units with the
     most late clocks: unit_id, unit_name, month ('YYYY-MM'), late (超期办结 + 超期未办), total
-    (clocks due: 按期 + 超期办结 + 超期未办, the denominator of 按期办结率) and rate.
+    (clocks due: 按期 + 超期办结 + 超期未办, the denominator of 按期办结率) and rate. Months after
+    the month of ``as_of`` are left out (only clocks met early could fall in them).
 
     ``clock`` names one clock of the policy or several (``handle``, ``accept``, ``review`` …).
     Units are ordered by their late count (most first); months ascending within each unit.
@@ -217,6 +218,8 @@ def late_by_unit_month(book: Casebook, policy: object = None, as_of: object = No
         raise ValueError(f"no clock {', '.join(map(repr, bad))} in policy {cs.policy.name!r}; it has {', '.join(known)}")
     c = cs.cols
     m = np.isin(c["clock"], [known.index(w) for w in wanted]) & np.isin(c["status"], [0, 1, 4]) & (c["unit"] >= 0)
+    # months after as_of's could only hold clocks met early: nothing in them can be late yet
+    m &= c["due"].astype("datetime64[M]") <= np.datetime64(cs.as_of.strftime("%Y-%m"), "M")
     idx = np.flatnonzero(m)
     cols = ["unit_id", "unit_name", "month", "late", "total", "rate"]
     if not len(idx):
@@ -511,8 +514,9 @@ def case_timeline_figure(book: Casebook, case_id: str, policy: object = None, as
     top = 75 + 19 * len(marks)
     return _layout(fig, title={"text": title, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
                    height=max(380, 44 * len(rows) + top + 90), bargap=0.35, barmode="overlay", hovermode="closest",
-                   legend={"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0, "font": {"size": 11}, "traceorder": "normal"},
-                   margin={"t": top, "l": 10, "r": 30, "b": 60})
+                   legend={"orientation": "h", "yref": "container", "y": 0.005, "yanchor": "bottom", "x": 0, "font": {"size": 11},
+                           "traceorder": "normal"},
+                   margin={"t": top, "l": 10, "r": 30, "b": 75})
 
 
 # --------------------------------------------------------------------------- ranking and aging
@@ -584,7 +588,7 @@ def aging_figure(aging_df: pd.DataFrame, language: str | None = None) -> go.Figu
         name = text(key, lg)
         fig.add_trace(go.Bar(
             x=x, y=ys.tolist(), name=name, marker={"color": colour},
-            text=[str(v) if v else "" for v in ys], textposition="inside",
+            text=[str(v) if v else "" for v in ys], textposition="inside", textangle=0, insidetextanchor="middle",
             hovertemplate=f"{html.escape(text('fig.age_days', lg))} %{{x}}<br>{html.escape(name)}: %{{y:,}}<extra></extra>",
         ))
     totals = aging_df["cases"].astype(int).tolist()
@@ -594,12 +598,20 @@ def aging_figure(aging_df: pd.DataFrame, language: str | None = None) -> go.Figu
     title = text("fig.aging.title", lg, n=_n(n), past=_n(int(past.sum())))
     fig.update_xaxes(title=text("fig.age_days", lg), type="category")
     fig.update_yaxes(title=text("fig.open_cases", lg), range=[0, max(totals + [1]) * 1.15])
-    return _layout(fig, title={"text": title}, barmode="stack", height=420,
+    return _layout(fig, title={"text": title}, barmode="stack", height=420, uniformtext={"minsize": 10, "mode": "hide"},
                    legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
                    margin={"t": 90})
 
 
 # --------------------------------------------------------------------------- a table of cases
+
+
+#: table columns holding codes, and how to word them
+_CODED = {"status": lambda v, lg: text(f"status.{v}", lg), "party": lambda v, lg: text(f"party.{v}", lg),
+          "stage": lambda v, lg: text(f"stage.{v}", lg), "channel": lambda v, lg: label("channel", v, lg),
+          "satisfaction": lambda v, lg: label("satisfaction", v, lg),
+          "satisfaction_office": lambda v, lg: label("satisfaction", v, lg),
+          "demand_type": lambda v, lg: label("demand_type", v, lg), "action": lambda v, lg: label("action", v, lg)}
 
 
 def _cell(v: object) -> str:
@@ -625,6 +637,10 @@ def cases_table_html(df: pd.DataFrame, columns: Sequence[str] | None = None, max
                    f"{html.escape(text(f'fig.col.{c}', lg) if f'fig.col.{c}' in TEXT else str(c))}</th>" for c in cols)
     body = []
     values = {c: shown[c].tolist() for c in cols}
+    for c in cols:
+        word = _CODED.get(c)
+        if word is not None:
+            values[c] = [word(v, lg) if isinstance(v, str) and v else v for v in values[c]]
     for i in range(len(shown)):
         cells = "".join(f"<td style='padding:2px 8px;border-bottom:1px solid #eee'>{html.escape(_cell(values[c][i]))}</td>"
                         for c in cols)
