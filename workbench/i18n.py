@@ -111,7 +111,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig.kpi.mom_note": ("箭头为较上期（环比）变化，比率以百分点计", "arrows: change on the previous period, rates in percentage points"),
     "fig.pp": ("个百分点", " pp"),
     "fig.late.title": ("超期件数：责任单位 × 到期月份（{clock}，超期最多的{n}个单位）", "Late clocks by unit and month due ({clock}; the {n} units with most late)"),
-    "fig.late.note": ("超期 = 超期办结 + 超期未办；到期 = 按期 + 超期办结 + 超期未办；空白：当月无到期件", "late = finished late + open past limit; due = met + late + open past limit; blank: nothing due that month"),
+    "fig.late.note": ("超期 = 超期办结 + 超期未办；到期 = 按期 + 超期办结 + 超期未办；灰色：当月无到期件", "late = finished late + open past limit; due = met + late + open past limit; grey: nothing due that month"),
     "fig.late.hover": ("{unit}<br>到期月份：{month}<br>超期 {late} 件 / 到期 {total} 件<br>超期率：{rate}", "{unit}<br>month due: {month}<br>late {late} of {total} due<br>late rate: {rate}"),
     "fig.late.hover_none": ("{unit}<br>到期月份：{month}<br>当月无到期件", "{unit}<br>month due: {month}<br>nothing due"),
     "fig.late.colorbar": ("超期件数", "late"),

@@ -490,7 +490,7 @@ def _frame(cs: ClockSet, book, language: str, text) -> pd.DataFrame:
     days_left = pd.array(c["days_left"], dtype="Int32")
     days_left[c["days_left"] < 0] = pd.NA
     out = pd.DataFrame({
-        "case_id": cases["case_id"].take(ci).to_numpy(),
+        "case_id": cases["case_id"].take(ci).array,
         "clock": clock_cat,
         "clock_label": pd.Categorical.from_codes(c["clock"], categories=pd.Index(labels).unique()) if len(set(labels)) == len(labels)
         else np.asarray(labels, dtype=object)[c["clock"]],
@@ -498,7 +498,8 @@ def _frame(cs: ClockSet, book, language: str, text) -> pd.DataFrame:
         if len(set(parties)) == len(parties) else pd.Categorical(np.asarray(parties, dtype=object)[c["clock"]]),
         "unit_id": pd.Categorical.from_codes(c["unit"], categories=cs.units.astype(object)) if len(cs.units)
         else pd.Categorical([None] * len(ci)),
-        "lead_person_id": cases["lead_person_id"].take(ci).to_numpy() if "lead_person_id" in cases else None,
+        "lead_person_id": cases["lead_person_id"].take(ci).array if "lead_person_id" in cases
+        else pd.array([None] * len(ci), dtype="str"),
         "start": from_ms(c["start"]),
         "due": c["due"].astype("datetime64[ms]"),
         "stop": from_ms(c["stop"]),
@@ -514,7 +515,6 @@ def _frame(cs: ClockSet, book, language: str, text) -> pd.DataFrame:
         "stated_due": c["stated_due"].astype("datetime64[ms]"),
         "why": pd.Categorical(cs.why()),
     })
-    out["lead_person_id"] = out["lead_person_id"].astype("str")
     out.attrs["policy"] = cs.policy.name
     out.attrs["as_of"] = cs.as_of
     return out

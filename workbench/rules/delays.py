@@ -113,7 +113,7 @@ def stage_durations(book, policy: object = None, as_of: object = None, *, includ
         return out
 
     out = pd.DataFrame({
-        "case_id": cases["case_id"].take(ci).to_numpy(),
+        "case_id": cases["case_id"].take(ci).array,
         "stage": pd.Categorical.from_codes(d["stage_code"].to_numpy(), categories=[s[0] for s in STAGES]),
         "start": when(d["start"].to_numpy()),
         "end": when(d["end"].to_numpy()),
@@ -121,7 +121,7 @@ def stage_durations(book, policy: object = None, as_of: object = None, *, includ
         "running": d["running"].to_numpy(),
         "holder": pd.array(holder, dtype="str"),
         "holder_kind": pd.Categorical(holder_kind, categories=["office", "unit", "reviewer", "petitioner"]),
-        "lead_person_id": cases["lead_person_id"].take(ci).to_numpy(),
+        "lead_person_id": cases["lead_person_id"].take(ci).array,
     })
     out = out.sort_values(["case_id", "start"], kind="stable").reset_index(drop=True)
     out.attrs["as_of"] = cs.as_of

@@ -275,10 +275,11 @@ def late_heatmap_figure(data: pd.DataFrame, language: str | None = None) -> go.F
     zmax = float(np.nanmax(z.to_numpy(dtype=float))) if z.notna().to_numpy().any() else 1.0
     show_numbers = len(months) <= 40
     fig = go.Figure(go.Heatmap(
-        z=z.to_numpy(dtype=float), x=months, y=ylab, customdata=custom, text=hover,
-        hovertemplate="%{text}<extra></extra>", colorscale=[[0, "#fff7ec"], [0.15, "#fdd49e"], [0.5, "#ef6548"], [1, "#7f0000"]],
+        z=z.to_numpy(dtype=float), x=months, y=ylab, customdata=custom, hovertext=hover,
+        text=[[_n(v) if v and not pd.isna(v) else "" for v in row] for row in z.to_numpy(dtype=float)],
+        hovertemplate="%{hovertext}<extra></extra>", colorscale=[[0, "#fff7ec"], [0.15, "#fdd49e"], [0.5, "#ef6548"], [1, "#7f0000"]],
         zmin=0, zmax=max(zmax, 1.0), xgap=1, ygap=1, hoverongaps=False,
-        texttemplate="%{z:.0f}" if show_numbers else None, textfont={"size": 10},
+        texttemplate="%{text}" if show_numbers else None, textfont={"size": 10},
         colorbar={"title": {"text": text("fig.late.colorbar", lg)}, "thickness": 14},
     ))
     clock = data.attrs.get("clock_label") or ""
@@ -286,7 +287,7 @@ def late_heatmap_figure(data: pd.DataFrame, language: str | None = None) -> go.F
     title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.late.note', lg))}</span>"
     fig.update_yaxes(autorange="reversed", title=None, tickfont={"size": 12})
     fig.update_xaxes(title=text("fig.month_due", lg), type="category", tickangle=-45, showgrid=False)
-    return _layout(fig, title={"text": title}, height=max(360, 24 * len(uid) + 190),
+    return _layout(fig, title={"text": title}, height=max(360, 24 * len(uid) + 190), plot_bgcolor="#e6e6e6",
                    margin={"t": 90, "l": 10, "r": 10, "b": 70})
 
 
