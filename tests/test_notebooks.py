@@ -32,3 +32,34 @@ def test_start_here_runs_in_english_on_a_small_sample(tmp_path):
     text = "\n".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
     assert "Casebook 1500 cases" in text
     assert "read 1503" in text and "quarantined 3" in text  # the sample's three planted broken ledger rows
+
+
+@pytest.mark.slow
+def test_delays_notebook_runs_on_bundled_sample_and_renders_offline(tmp_path):
+    out = run_notebook(ROOT / "notebooks" / "01_delays.ipynb", tmp_path / "delays.html")
+    html = out.read_text(encoding="utf-8")
+
+    def has(s: str) -> bool:
+        return s in html or s.encode("unicode_escape").decode() in html
+
+    for s in ("及时受理率", "按期办结率", "群众满意率", "超期件数", "各环节用时", "超期率排名", "在办件账龄"):
+        assert has(s), s
+    assert html.count("Plotly.newPlot") >= 6
+    assert external_references(html) == []
+    # the planted overdue leader (唐婷娜) heads the ranking and owns the timeline's case
+    assert has("唐婷娜")
+    # no widget state in a shared page: it stays a few megabytes (plotly.js once)
+    assert len(html) < 8_000_000
+
+
+def test_delays_notebook_in_english_on_a_small_sample(tmp_path):
+    from workbench.sample import write_sample
+
+    write_sample(tmp_path / "s", n_cases=1500, seed=3)
+    nb = run_notebook(ROOT / "notebooks" / "01_delays.ipynb",
+                      parameters={"SAMPLE": str(tmp_path / "s"), "LANGUAGE": "en", "PERIOD": "2024"})
+    blobs = "\n".join(str(o.get("data", {})) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert "On-time" in blobs or "on-time" in blobs
+    assert "timely acceptance" in blobs.lower()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []

@@ -105,6 +105,9 @@ class Casebook:
     report: QualityReport | None = None
     policy: object = None
     filters: dict[str, object] = field(default_factory=dict)
+    #: the moment the ledger was exported, as far as it shows (its latest recorded time); the
+    #: default "today" of deadline clocks, kept by every subset so a case reads the same in any
+    as_of: pd.Timestamp | None = None
 
     # ----------------------------------------------------------------- construction
 
@@ -280,7 +283,19 @@ class Casebook:
             ids |= children
         return ids
 
+    def ledger_as_of(self) -> pd.Timestamp:
+        """The latest moment the ledger records (remembered; subsets inherit the whole ledger's)."""
+        if self.as_of is None:
+            latest = [self.events["at"].max()] if len(self.events) else []
+            for col in ("received_at", "arrived_at", "accepted_at", "replied_at", "closed_at"):
+                if col in self.cases:
+                    latest.append(self.cases[col].max())
+            latest = [t for t in latest if pd.notna(t)]
+            self.as_of = max(latest) if latest else pd.Timestamp.now().floor("s")
+        return self.as_of
+
     def _subset(self, cases: pd.DataFrame, applied: Mapping[str, object]) -> Casebook:
+        self.ledger_as_of()
         ids = cases["case_id"]
         ev = self.events.loc[isin(self.events["case_id"], ids).to_numpy()]
         links = self.case_petitioners.loc[isin(self.case_petitioners["case_id"], ids).to_numpy()]

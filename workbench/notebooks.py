@@ -61,7 +61,10 @@ def run_notebook(
     nb = nbformat.read(path, as_version=4)
     if parameters:
         inject_parameters(nb, parameters)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    # widget state is not stored: a live explorer needs a kernel, and its state (plotly.js bundled
+    # in every figure widget) would swell a shared page by megabytes per figure
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     if html_out is None:
         return nb
     from nbconvert import HTMLExporter

@@ -47,11 +47,13 @@ _EXT_DAYS = re.compile(r"(\d+)\s*(?:个)?(?:工作日|日|天)")
 
 
 def default_as_of(book) -> pd.Timestamp:
-    """The latest moment the ledger records (its export moment), so results are reproducible."""
+    """The latest moment the ledger records (its export moment), so results are reproducible; a
+    subset (``book.where(...)``) keeps the whole ledger's."""
+    if hasattr(book, "ledger_as_of"):
+        return book.ledger_as_of()
     latest = [book.events["at"].max()] if len(book.events) else []
-    for col in ("received_at", "arrived_at", "accepted_at", "replied_at", "closed_at"):
-        if col in book.cases:
-            latest.append(book.cases[col].max())
+    latest += [book.cases[c].max() for c in ("received_at", "arrived_at", "accepted_at", "replied_at", "closed_at")
+               if c in book.cases]
     latest = [t for t in latest if pd.notna(t)]
     return max(latest) if latest else pd.Timestamp.now().floor("s")
 
@@ -103,6 +105,11 @@ class _Anchors:
             first = np.full(len(actions) * n, big)
             np.minimum.at(first, code * n + ci, at)
             first[first == big] = _NA
+            # the last routing event: when the case reached the unit that finally handles it
+            routing = np.isin(code, [actions.index(a) for a in ("transfer", "assign") if a in actions])
+            last_route = np.full(n, _NA)
+            if routing.any():
+                np.maximum.at(last_route, ci[routing], at[routing])
             present = np.bincount(code, minlength=len(actions)) > 0
             for k, a in enumerate(actions):
                 if not present[k]:
@@ -118,13 +125,18 @@ class _Anchors:
                 if a == "extend":
                     ext = pd.DataFrame({"ci": ci[m], "at": at[m],
                                         "note": ev["note"].take(rows[m]).to_numpy(dtype=object, na_value=None)})
+        else:
+            last_route = np.full(n, _NA)
         times: dict[str, np.ndarray] = {}
         for name in needed | {"register", "arrive"}:
             col, acts = ANCHORS[name]
             t = _ms(cases[col]) if col and col in cases else np.full(n, _NA)
-            for a in acts:
-                if a in firsts:
-                    t = np.where(t == _NA, firsts[a], t)
+            logged = [firsts[a] for a in acts if a in firsts] + ([last_route] if name == "arrive" else [])
+            for e in logged:
+                # the log fills a missing date, and gives the time of day to a date-only column
+                # (a ledger's 受理时间 of 2025-03-06 00:00 and a log entry at 2025-03-06 10:40)
+                same_day = (t != _NA) & (e != _NA) & (t % _DAY_MS == 0) & (e // _DAY_MS == t // _DAY_MS)
+                t = np.where((t == _NA) | same_day, e, t)
             times[name] = t
         # unit codes: registering and responsible units share one index
         both = pd.concat([cases["registered_unit_id"], cases["responsible_unit_id"]], ignore_index=True)

@@ -73,8 +73,12 @@ class KPICube:
 
     DIMS = ("month", "county", "resp", "unit", "category", "channel")
 
-    def __init__(self, book, policy: object = None, as_of: object = None, *, first_only: bool = True):
+    def __init__(self, book, policy: object = None, as_of: object = None, *, first_only: bool = True,
+                 language: str | None = None):
+        from ..i18n import lang
+
         self.book = book
+        self.language = lang(language)
         self.clockset = cs = cached_clocks(book, policy, as_of)
         self.as_of = cs.as_of
         self.policy = cs.policy
@@ -211,8 +215,11 @@ class KPICube:
         cells = np.flatnonzero(total > 0)
         g = pd.DataFrame({"unit": cells // span - 1, "month": cells % span + m0,
                           "late": late[cells].astype(np.int64), "total": total[cells].astype(np.int64)})
+        per_unit = g.groupby("unit")[["late", "total"]].sum()
         if top is not None:
-            worst = g.groupby("unit")["late"].sum().sort_values(ascending=False, kind="stable")
+            worst = per_unit.loc[per_unit["late"] > 0]
+            worst = worst.assign(uid=np.asarray(self.keys.units, dtype=object)[np.maximum(worst.index.to_numpy(), 0)])
+            worst = worst.sort_values(["late", "total", "uid"], ascending=[False, False, True], kind="stable")
             g = g.loc[g["unit"].isin(worst.index[:top])]
         from .delays import names
 
@@ -221,10 +228,15 @@ class KPICube:
         g["unit_name"] = g["unit_id"].map(names(self.book, "units")).fillna(g["unit_id"])
         g["month"] = [_label_month(int(x)) for x in g["month"]]
         g["rate"] = g["late"] / g["total"]
-        # units with the most late cases first, then by id; months in order
+        # units with the most late cases first (then most due, then by id); months in order
         g["_late"] = g.groupby("unit_id")["late"].transform("sum")
-        g = g.sort_values(["_late", "unit_id", "month"], ascending=[False, True, True], kind="stable")
-        return g[["unit_id", "unit_name", "month", "late", "total", "rate"]].reset_index(drop=True)
+        g["_total"] = g.groupby("unit_id")["total"].transform("sum")
+        g = g.sort_values(["_late", "_total", "unit_id", "month"], ascending=[False, False, True, True], kind="stable")
+        out = g[["unit_id", "unit_name", "month", "late", "total", "rate"]].reset_index(drop=True)
+        clock = self.policy.kpi_clock(kpi, party)
+        out.attrs["clock"] = [clock] if clock else []
+        out.attrs["clock_label"] = self.policy.clock(clock).label(self.language) if clock else ""
+        return out
 
     # ------------------------------------------------------------------ the cases behind a number
 

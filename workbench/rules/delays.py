@@ -227,7 +227,8 @@ def ranking(book, by: str = "unit", policy: object = None, as_of: object = None,
     Counted over the clocks that answer to them (default: every clock whose party is the
     responsible unit or the review organ; a leader answers for the cases they own): cases with a
     clock that is due by ``as_of`` (or in ``period``, by due date), late cases (finished late or
-    still open past the limit), late-case rate, open past limit, total, median and longest days late.
+    still open past the limit), late-case rate, open past limit, and days late — per case the longest
+    overrun of its clocks — in total, median and longest.
     Groups with fewer than ``min_cases`` cases are left out (rates on a handful mislead).
     """
     from ..casebook import period_bounds
@@ -238,7 +239,9 @@ def ranking(book, by: str = "unit", policy: object = None, as_of: object = None,
     wanted = [k for k, clk in enumerate(pol.clocks)
               if (clocks is None and clk.party in ("unit", "reviewer")) or (clocks is not None and clk.name in clocks)]
     m = np.isin(c["clock"], wanted)
-    m &= np.isin(c["status"], [0, 1, 4])  # due by as_of: met, late, open past limit
+    # due by as_of: late, open past the limit, or met with the last day passed
+    as_of_day = np.datetime64(cs.as_of.date(), "D")
+    m &= np.isin(c["status"], [1, 4]) | ((c["status"] == 0) & (c["due"] <= as_of_day))
     if period is not None:
         s, e = period_bounds(period)
         m &= (c["due"] >= np.datetime64(s.date())) & (c["due"] < np.datetime64(e.date()))
@@ -254,7 +257,8 @@ def ranking(book, by: str = "unit", policy: object = None, as_of: object = None,
         raise ValueError("by must be 'unit' or 'leader'")
     f = pd.DataFrame({"key": key, "ci": ci, "late": late, "opl": c["status"][idx] == 4,
                       "days_late": np.where(late, c["days_late"][idx], np.nan)}).dropna(subset=["key"])
-    per_case = f.groupby(["key", "ci"]).agg(late=("late", "max"), opl=("opl", "max"), days=("days_late", "sum"))
+    # a case is late once however many of its clocks ran over; its days late are the longest overrun
+    per_case = f.groupby(["key", "ci"]).agg(late=("late", "max"), opl=("opl", "max"), days=("days_late", "max"))
     per_case["days"] = per_case["days"].where(per_case["late"])
     g = per_case.groupby(level="key")
     out = pd.DataFrame({

@@ -183,7 +183,9 @@ def kpi_members(book, cs: ClockSet, keys: _Keys, *, first_only: bool = True) -> 
     cols = cs.cols
     names = [k.name for k in cs.policy.clocks]
     status = cols["status"]
-    met, late, opl = status == 0, status == 1, status == 4
+    as_of_day = np.datetime64(cs.as_of.date(), "D")
+    # a clock met early whose last day is still to come joins its cohort when that day comes
+    met, late, opl = (status == 0) & (cols["due"] <= as_of_day), status == 1, status == 4
     open_nd = (status == 2) | (status == 3)
 
     def clock_member(kpi: str, party: str, clock: str | None, unit_from_reg: bool = False) -> None:

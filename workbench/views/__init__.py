@@ -5,6 +5,17 @@ Every chart is a pure data function (a DataFrame out) plus a ``*_figure`` functi
 
 from __future__ import annotations
 
+from .delays import (
+    aging_figure,
+    case_timeline_figure,
+    cases_table_html,
+    kpi_panel_figure,
+    late_by_unit_month,
+    late_heatmap_figure,
+    ranking_figure,
+    stage_box_figure,
+)
+from .explorer import DelayExplorer, explore_delays
 from .overview import (
     cases_by_month_channel,
     cases_by_region,
@@ -17,12 +28,22 @@ from .overview import (
 )
 
 __all__ = [
+    "DelayExplorer",
+    "aging_figure",
+    "case_timeline_figure",
     "cases_by_month_channel",
     "cases_by_region",
+    "cases_table_html",
+    "explore_delays",
     "key_figures",
+    "kpi_panel_figure",
+    "late_by_unit_month",
+    "late_heatmap_figure",
     "monthly_channel_figure",
+    "ranking_figure",
     "region_figure",
     "setup",
+    "stage_box_figure",
     "top_categories",
     "top_categories_figure",
 ]

@@ -13,7 +13,7 @@ quantiles and heatmaps from counts, so figure size does not grow with the number
 ...     "days_late_median": [7.0, 3.0], "days_late_max": [15.0, 4.0], "late_rate": [0.5, 0.1]})
 >>> fig = ranking_figure(rank, language="en")
 >>> list(fig.data[0].x), list(fig.data[0].text), [c[0] for c in fig.data[0].customdata]
-[50.0, 10.0], ['5/10', '2/20'], ['U1', 'U2']
+([50.0, 10.0], ['5/10', '2/20'], ['U1', 'U2'])
 >>> print(cases_table_html(pd.DataFrame({"case_id": ["<b>1</b>"]}), language="en").count("&lt;b&gt;"))
 1
 """
@@ -155,6 +155,8 @@ def kpi_panel_figure(frame: pd.DataFrame, party: str = "unit", kpis: Sequence[st
         name = text(f"kpi.{kpi}", lg)
         if row is not None and is_rate:
             sub = text("fig.kpi.parts", lg, num=_n(row.get("numerator")), den=_n(den))
+        elif row is not None and not pd.isna(row.get("prev_value", np.nan)):
+            sub = text("fig.kpi.prev", lg, prev=_n(row.get("prev_value")))
         elif row is not None:
             sub = text(f"count.{row.get('count', '件次')}", lg)
         else:
@@ -163,9 +165,14 @@ def kpi_panel_figure(frame: pd.DataFrame, party: str = "unit", kpis: Sequence[st
         ind: dict[str, Any] = {"mode": "number", "title": {"text": title, "font": {"size": 15}},
                                "domain": {"x": [x0, x1], "y": [y0, y1]}, "name": kpi}
         if missing:
-            ind["value"] = None
-            ind["number"] = {"font": {"size": 1, "color": "rgba(0,0,0,0)"}}
-            fig.add_annotation(text="—", x=(x0 + x1) / 2, y=(y0 + y1) / 2 - 0.04 / nrow, xref="paper", yref="paper",
+            ind["value"] = None  # plotly draws a hyphen for no value: hide it and write a dash
+            ind["number"] = {"font": {"size": 40, "color": "rgba(0,0,0,0)"}}
+            if has_mom:  # keep the title level with its neighbours, which have a delta line
+                ind["mode"] = "number+delta"
+                clear = {"color": "rgba(0,0,0,0)"}
+                ind["delta"] = {"position": "bottom", "font": {"size": 14}, "increasing": clear, "decreasing": clear}
+            fig.add_annotation(text="—", x=(x0 + x1) / 2, y=(y0 + y1) / 2, yanchor="middle", xanchor="center",
+                               yshift=0 if has_mom else -10, xref="paper", yref="paper",
                                showarrow=False, font={"size": 40, "color": _GREY}, name=f"missing:{kpi}")
         else:
             scale = 100.0 if is_rate else 1.0
@@ -191,20 +198,21 @@ def kpi_panel_figure(frame: pd.DataFrame, party: str = "unit", kpis: Sequence[st
     title = text("fig.kpi.title", lg, party=party_label)
     if has_mom:
         title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.kpi.mom_note', lg))}</span>"
-    return _layout(fig, title={"text": title}, height=190 * nrow + 110, margin={"t": 90, "b": 20, "l": 20, "r": 20})
+    return _layout(fig, title={"text": title}, height=170 * nrow + 100, margin={"t": 90, "b": 10, "l": 20, "r": 20})
 
 
 # --------------------------------------------------------------------------- late clocks by unit and month
 
 
 def late_by_unit_month(book: Casebook, policy: object = None, as_of: object = None, clock: str | Sequence[str] = "handle",
-                       top: int = 25, language: str | None = None) -> pd.DataFrame:
+                       top: int = 25, language: str | None = None, *, first_only: bool = True) -> pd.DataFrame:
     """Late clocks per answering unit and month of the due date, for the ``top`` units with the
     most late clocks: unit_id, unit_name, month ('YYYY-MM'), late (超期办结 + 超期未办), total
     (clocks due: 按期 + 超期办结 + 超期未办, the denominator of 按期办结率) and rate. Months after
     the month of ``as_of`` are left out (only clocks met early could fall in them).
 
     ``clock`` names one clock of the policy or several (``handle``, ``accept``, ``review`` …).
+    ``first_only`` counts first petitions only, as the KPIs (and the explorer's heatmap) do.
     Units are ordered by their late count (most first); months ascending within each unit.
     """
     from ..rules.clocks import cached_clocks
@@ -218,6 +226,8 @@ def late_by_unit_month(book: Casebook, policy: object = None, as_of: object = No
         raise ValueError(f"no clock {', '.join(map(repr, bad))} in policy {cs.policy.name!r}; it has {', '.join(known)}")
     c = cs.cols
     m = np.isin(c["clock"], [known.index(w) for w in wanted]) & np.isin(c["status"], [0, 1, 4]) & (c["unit"] >= 0)
+    if first_only and "is_first" in book.cases:
+        m &= book.cases["is_first"].fillna(True).to_numpy(dtype=bool)[c["ci"]]
     # months after as_of's could only hold clocks met early: nothing in them can be late yet
     m &= c["due"].astype("datetime64[M]") <= np.datetime64(cs.as_of.strftime("%Y-%m"), "M")
     idx = np.flatnonzero(m)
@@ -283,7 +293,7 @@ def late_heatmap_figure(data: pd.DataFrame, language: str | None = None) -> go.F
         colorbar={"title": {"text": text("fig.late.colorbar", lg)}, "thickness": 14},
     ))
     clock = data.attrs.get("clock_label") or ""
-    title = text("fig.late.title", lg, clock=clock, n=len(uid))
+    title = text("fig.late.title", lg, clock=clock, n=len(uid)) if clock else text("fig.late.title_plain", lg, n=len(uid))
     title += f"<br><span style='font-size:12px;color:{_GREY}'>{html.escape(text('fig.late.note', lg))}</span>"
     fig.update_yaxes(autorange="reversed", title=None, tickfont={"size": 12})
     fig.update_xaxes(title=text("fig.month_due", lg), type="category", tickangle=-45, showgrid=False)
@@ -356,6 +366,7 @@ def stage_box_figure(summary: pd.DataFrame, stages: Sequence[str] | None = None,
             x=xs, y=g["median"].tolist(), mode="markers", marker={"size": 18, "opacity": 0},
             text=[_stage_hover(r, h, lg) for (_, r), h in zip(g.iterrows(), heads, strict=True)],
             hovertemplate="%{text}<extra></extra>", showlegend=False, name=name,
+            hoverlabel={"bgcolor": "white", "bordercolor": colour, "font": {"color": "#222"}},
         ), row=k + 1, col=1)
         fig.update_yaxes(title=text("fig.days", lg), rangemode="tozero", row=k + 1, col=1)
         fig.update_xaxes(title=None, tickangle=-40 if len(xs) > 9 else 0, type="category", row=k + 1, col=1)

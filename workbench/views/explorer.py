@@ -89,7 +89,7 @@ class DelayExplorer:
     @property
     def cube(self) -> KPICube:
         if self.policy_name not in self._cubes:
-            self._cubes[self.policy_name] = KPICube(self.book, self.policy_name, self.as_of)
+            self._cubes[self.policy_name] = KPICube(self.book, self.policy_name, self.as_of, language=self.language)
         return self._cubes[self.policy_name]
 
     def panel(self) -> pd.DataFrame:
