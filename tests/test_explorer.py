@@ -60,6 +60,13 @@ def test_tiles_rankings_and_aging_list_their_cases(explorer):
     assert explorer.aging_data().set_index("age_days")["cases"].sum() == 3
     for i in range(5):  # every tab draws
         explorer._tabs.selected_index = i
+    # one step by holder: 住建局's finished replies (A 26, B 87, E 19, F 4 days)
+    zj = explorer.stage_data("reply", "unit").set_index("holder").loc["U_ZJ"]
+    assert zj["n"] == 4 and zj["holder_name"] == "临江区住建局"
+    explorer._tabs.selected_index = 2
+    explorer._stage_pick.value = "reply"
+    assert "临江区住建局" in list(next(t for t in explorer._stage.data if t.type == "box").x)
+    explorer._stage_pick.value = None
     assert "H" in explorer._warn_html.value or explorer.warnings_data(30)["case_id"].tolist()
     explorer._tabs.selected_index = 0
 

@@ -126,7 +126,7 @@ def test_late_heatmap_cells(book):
     assert hm.type == "heatmap"
     assert list(hm.x) == ["2025-03", "2025-04", "2025-05"]  # contiguous months, April has nothing due
     assert list(hm.y) == ["临江区人社局", "临江区住建局"]  # most late on top
-    assert hm.customdata[0][0] == ["U_RS", "2025-03"] and hm.customdata[1][2] == ["U_ZJ", "2025-05"]
+    assert list(hm.customdata[0][0]) == ["U_RS", "2025-03"] and list(hm.customdata[1][2]) == ["U_ZJ", "2025-05"]
     assert all(cell[0] == uid for row, uid in zip(hm.customdata, ["U_RS", "U_ZJ"], strict=True) for cell in row)
     assert hm.z[1][2] == 1 and pd.isna(hm.z[0][1])  # April: blank, not zero
     assert "超期 1 件 / 到期 2 件" in hm.hovertext[1][2] and "50.0%" in hm.hovertext[1][2]

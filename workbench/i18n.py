@@ -192,6 +192,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.all_units": ("全部单位", "All units"),
     "ui.all_categories": ("全部分类", "All categories"),
     "ui.all_channels": ("全部形式", "All channels"),
+    "ui.all_stages": ("全部环节", "All steps"),
     "ui.list_kpi": ("列出案件：", "List the cases of"),
     "ui.list": ("列出", "List"),
     "ui.part.missing": ("未达标的件", "the shortfall"),

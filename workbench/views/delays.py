@@ -70,8 +70,12 @@ _DAY = pd.Timedelta(days=1)
 
 def _layout(fig: go.Figure, **kw: Any) -> go.Figure:
     """The house look: white background, CJK-capable font, titles left-aligned."""
+    import plotly.io as pio
+
     title = {"x": 0.01, "xanchor": "left", "font": {"size": 17}, **kw.pop("title", {})}
-    fig.update_layout(template="plotly_white", font={"family": _FONT, "size": 13}, title=title, **kw)
+    if pio.templates.default != "plotly_white":  # views.setup() makes it the default: no copy per figure
+        kw["template"] = "plotly_white"
+    fig.update_layout(font={"family": _FONT, "size": 13}, title=title, **kw)
     return fig
 
 
@@ -277,16 +281,20 @@ def late_heatmap_figure(data: pd.DataFrame, language: str | None = None) -> go.F
     rate = tot.where(tot > 0)
     rate = z / rate
     uid = units["unit_id"].astype(str).tolist()
-    custom = [[[u, mth] for mth in months] for u in uid]
-    hover = [[text("fig.late.hover", lg, unit=html.escape(ylab[i]), month=mth, late=_n(z.iat[i, j]),
-                   total=_n(tot.iat[i, j]), rate=_pct(rate.iat[i, j]))
-              if not pd.isna(tot.iat[i, j]) else text("fig.late.hover_none", lg, unit=html.escape(ylab[i]), month=mth)
+    # numpy arrays, not nested lists: plotly validates them in one step (a filter change redraws this)
+    custom = np.empty((len(uid), len(months), 2), dtype=object)
+    custom[:, :, 0] = np.asarray(uid, dtype=object)[:, None]
+    custom[:, :, 1] = np.asarray(months, dtype=object)[None, :]
+    tmpl, tmpl_none = text("fig.late.hover", lg), text("fig.late.hover_none", lg)
+    zz, tt, rr = z.to_numpy(dtype=float), tot.to_numpy(dtype=float), rate.to_numpy(dtype=float)
+    hover = [[tmpl_none.format(unit=html.escape(ylab[i]), month=mth) if np.isnan(tt[i, j]) else
+              tmpl.format(unit=html.escape(ylab[i]), month=mth, late=_n(zz[i, j]), total=_n(tt[i, j]), rate=_pct(rr[i, j]))
               for j, mth in enumerate(months)] for i in range(len(uid))]
     zmax = float(np.nanmax(z.to_numpy(dtype=float))) if z.notna().to_numpy().any() else 1.0
     show_numbers = len(months) <= 40
     fig = go.Figure(go.Heatmap(
-        z=z.to_numpy(dtype=float), x=months, y=ylab, customdata=custom, hovertext=hover,
-        text=[[_n(v) if v and not pd.isna(v) else "" for v in row] for row in z.to_numpy(dtype=float)],
+        z=z.to_numpy(dtype=float), x=months, y=ylab, customdata=custom, hovertext=np.array(hover, dtype=object),
+        text=np.array([[_n(v) if v and not pd.isna(v) else "" for v in row] for row in z.to_numpy(dtype=float)], dtype=object),
         hovertemplate="%{hovertext}<extra></extra>", colorscale=[[0, "#fff7ec"], [0.15, "#fdd49e"], [0.5, "#ef6548"], [1, "#7f0000"]],
         zmin=0, zmax=max(zmax, 1.0), xgap=1, ygap=1, hoverongaps=False,
         texttemplate="%{text}" if show_numbers else None, textfont={"size": 10},

@@ -181,8 +181,9 @@ class DelayExplorer:
         keep = set(self.book.cases["case_id"].take(np.flatnonzero(self.cube.case_mask(self.filters))))
         return w.loc[w["case_id"].isin(keep)].reset_index(drop=True)
 
-    def stage_data(self) -> pd.DataFrame:
-        """Stage durations summarised for the filtered cases (overall, by stage)."""
+    def stage_data(self, stage: str | None = None, by: str = "unit", top: int = 15) -> pd.DataFrame:
+        """Stage durations summarised for the filtered cases: by stage, or for one ``stage`` by
+        holder (``by`` = ``unit`` or ``leader``), the ``top`` holders with most finished steps."""
         from ..rules.delays import stage_durations
 
         cache = self.__dict__.setdefault("_stage_cache", {})
@@ -196,12 +197,25 @@ class DelayExplorer:
 
             s, e = period_bounds(self.filters.period)
             d = d.loc[(d["end"] >= s) & (d["end"] < e)]
-        g = d.groupby("stage", observed=True)["days"]
+        keys = ["stage"]
+        if stage is not None:
+            d = d.loc[d["stage"] == stage]
+            key = "holder" if by == "unit" else "lead_person_id"
+            keys.append(key)
+            busiest = d[key].value_counts().head(top).index
+            d = d.loc[d[key].isin(busiest)]
+        g = d.groupby(keys, observed=True)["days"]
         out = pd.concat([g.size().rename("n"), g.min().rename("min"), g.quantile(0.25).rename("p25"),
                          g.median().rename("median"), g.quantile(0.75).rename("p75"),
                          g.quantile(0.9).rename("p90"), g.max().rename("max"), g.mean().rename("mean")], axis=1)
         out["running"] = 0
-        return out.round(1).reset_index()
+        out = out.round(1).reset_index()
+        if stage is not None:
+            if by == "unit":
+                out.insert(2, "holder_name", out["holder"].map(names(self.book, "units")).fillna(out["holder"]))
+            else:
+                out.insert(2, "leader_name", out["lead_person_id"].map(names(self.book, "people")).fillna(out["lead_person_id"]))
+        return out
 
     def show_case(self, case_id: str):
         """The timeline figure of one case (also drawn in the explorer)."""
@@ -229,6 +243,10 @@ class DelayExplorer:
     def _build(self) -> None:
         import ipywidgets as w
         import plotly.graph_objects as go
+
+        from .overview import setup
+
+        setup()
 
         L = self.language
         t = lambda k: text(k, L)  # noqa: E731
@@ -264,6 +282,14 @@ class DelayExplorer:
         self._rank_by.observe(lambda _c: self._draw_ranking(), names="value")
         self._rank = go.FigureWidget()
         self._stage = go.FigureWidget()
+        from ..rules.delays import STAGES
+
+        self._stage_pick = w.Dropdown(options=[(t("ui.all_stages"), None)] + [(t("stage." + st[0]), st[0]) for st in STAGES
+                                                                             if st[3] != "petitioner"],
+                                      description=t("by.stage"), style={"description_width": "initial"})
+        self._stage_by = w.ToggleButtons(options=[(t("by.unit"), "unit"), (t("by.leader"), "leader")], value="unit")
+        for wd in (self._stage_pick, self._stage_by):
+            wd.observe(lambda _c: self._draw_tab(), names="value")
         self._aging = go.FigureWidget()
         self._warn_days = w.IntSlider(value=self.warn_days, min=0, max=60, description=t("ui.warn_days"),
                                       style={"description_width": "initial"})
@@ -275,7 +301,7 @@ class DelayExplorer:
         tabs = w.Tab(children=[
             self._heat,
             w.VBox([self._rank_by, self._rank]),
-            self._stage,
+            w.VBox([w.HBox([self._stage_pick, self._stage_by]), self._stage]),
             w.VBox([w.HBox([self._warn_days, self._warn_btn]), self._warn_html]),
             self._aging,
         ])
@@ -308,11 +334,20 @@ class DelayExplorer:
 
     @staticmethod
     def _set_figure(target, fig) -> None:
+        """Show ``fig`` in the figure widget ``target``: traces updated in place when the figure
+        has the same kinds of traces (the common case of a filter change), else replaced."""
+        same = len(target.data) == len(fig.data) and all(a.type == b.type for a, b in zip(target.data, fig.data, strict=False))
         with target.batch_update():
-            target.data = []
-            target.layout = fig.layout
-            for tr in fig.data:
-                target.add_trace(tr)
+            if same:
+                for old, new in zip(target.data, fig.data, strict=True):
+                    old.update(new.to_plotly_json(), overwrite=True)
+            else:
+                target.data = []
+                for tr in fig.data:
+                    target.add_trace(tr)
+            lay = fig.layout.to_plotly_json()
+            lay.pop("template", None)
+            target.layout.update(lay, overwrite=True)
 
     def _refresh(self) -> None:
         import time
@@ -340,7 +375,8 @@ class DelayExplorer:
         elif i == 2:
             from .delays import stage_box_figure
 
-            self._set_figure(self._stage, stage_box_figure(self.stage_data(), language=self.language))
+            data = self.stage_data(self._stage_pick.value, self._stage_by.value)
+            self._set_figure(self._stage, stage_box_figure(data, language=self.language))
         elif i == 3:
             self._draw_warnings()
         elif i == 4:

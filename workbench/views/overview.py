@@ -80,10 +80,12 @@ def text(key: str, **fmt: object) -> str:
 
 
 def setup() -> None:
-    """Make figures show in JupyterLab and in exported HTML with plotly.js inlined (offline)."""
+    """Make figures show in JupyterLab and in exported HTML with plotly.js inlined (offline), in
+    the workbench's look (the ``plotly_white`` template as the default, so no figure copies it)."""
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype+notebook"
+    pio.templates.default = "plotly_white"
 
 
 def key_figures(book: Casebook) -> pd.DataFrame:
