@@ -99,3 +99,35 @@ def test_on_the_sample_a_filter_change_is_quick(sample_book):
     e.set_filters(period=None, category=None)
     # the planted overdue-prone leader heads the explorer's leader ranking too
     assert e.ranking_data("leader").iloc[0]["lead_person_id"] == sample_book.truth["overdue_leader"]["person_id"]
+
+
+def _strict_json(obj):
+    """What goes on the wire: plotly's widget serializer, then JSON without NaN (as jupyter_client sends)."""
+    import json
+
+    from plotly.serializers import custom_serializers
+
+    return json.dumps(custom_serializers["to_json"](obj, None), allow_nan=False)
+
+
+def test_figure_widgets_send_strict_json(sample_book):
+    # every message a figure widget sends to the browser (add traces, restyle, relayout, update)
+    e = DelayExplorer(sample_book.book)
+    e.widget()
+    sent: list = []
+    widgets = (e._kpi_fig, e._heat, e._rank, e._stage, e._aging, e._timeline)
+    names = ["_py2js_addTraces", "_py2js_restyle", "_py2js_relayout", "_py2js_update"]
+    for fw in widgets:
+        fw.observe(lambda change: sent.append(change["new"]), names=names)
+    # the heatmap restyled in place has blank cells (NaN: no case due that month) — NaN must not
+    # reach the wire, where jupyter_client refuses it and the figure stops updating
+    e.set_filters(period="2024")
+    heat = e.heatmap_data()
+    e.list_cell(heat.iloc[0]["unit_id"], heat.iloc[0]["month"])
+    e.show_case(e.listed[0])
+    for i in range(5):
+        e._tabs.selected_index = i
+    messages = [m for m in sent if m]
+    assert len(messages) >= 6
+    for m in messages:
+        _strict_json(m)

@@ -335,17 +335,18 @@ class DelayExplorer:
     @staticmethod
     def _set_figure(target, fig) -> None:
         """Show ``fig`` in the figure widget ``target``: traces updated in place when the figure
-        has the same kinds of traces (the common case of a filter change), else replaced."""
-        same = len(target.data) == len(fig.data) and all(a.type == b.type for a, b in zip(target.data, fig.data, strict=False))
+        has the same kinds of traces (the common case of a filter change), else replaced. Missing
+        numbers go to the browser as null: widget messages are strict JSON, where NaN breaks them."""
+        traces = [_json_safe(t.to_plotly_json()) for t in fig.data]
+        same = len(target.data) == len(traces) and all(a.type == b["type"] for a, b in zip(target.data, traces, strict=False))
         with target.batch_update():
             if same:
-                for old, new in zip(target.data, fig.data, strict=True):
-                    old.update(new.to_plotly_json(), overwrite=True)
+                for old, new in zip(target.data, traces, strict=True):
+                    old.update(new, overwrite=True)
             else:
                 target.data = []
-                for tr in fig.data:
-                    target.add_trace(tr)
-            lay = fig.layout.to_plotly_json()
+                target.add_traces(traces)
+            lay = _json_safe(fig.layout.to_plotly_json())
             lay.pop("template", None)
             target.layout.update(lay, overwrite=True)
 
@@ -441,6 +442,35 @@ class DelayExplorer:
     def _on_aging_click(self, trace, points, _state) -> None:
         if points.xs:
             self.list_aging(str(points.xs[0]))
+
+
+def _json_safe(obj: Any) -> Any:
+    """``obj`` with NaN and infinities replaced by None, in nested dicts, lists and numpy arrays.
+
+    >>> _json_safe({"z": np.array([1.0, np.nan]), "v": float("inf"), "t": ["a", np.float64("nan")]})
+    {'z': array([1.0, None], dtype=object), 'v': None, 't': ['a', None]}
+    """
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind == "f":
+            bad = ~np.isfinite(obj)
+            if bad.any():
+                out = obj.astype(object)
+                out[bad] = None
+                return out
+            return obj
+        if obj.dtype.kind == "O":
+            flat = [_json_safe(v) for v in obj.ravel()]
+            out = np.empty(obj.shape, dtype=object)
+            out.ravel()[:] = flat
+            return out
+        return obj
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
 
 
 def explore_delays(book, policy: object = None, as_of: object = None, **kw: Any) -> DelayExplorer:
