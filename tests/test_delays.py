@@ -81,3 +81,49 @@ def test_ranking_by_hand(hand_ledger):
     assert lead.loc["L2", "late_rate"] == 1.0 and lead.loc["L1", "late_rate"] == 0.5
     with pytest.raises(ValueError):
         wb.ranking(hand_ledger, by="region")
+
+
+def test_rule_checks_by_hand():
+    from workbench.rules.checks import rule_checks
+
+    cases = pd.DataFrame([
+        # Y rechecked on 04-01; X repeats it and is accepted again on 06-02 (Art 36 ¶3)
+        ("Y", "2025-01-02", "U_CNTY", "2025-01-03", "2025-02-01", "2025-02-02", None),
+        ("X", "2025-06-01", "U_CNTY", "2025-06-02", None, None, "Y"),
+        # P accepted by the county bureau 05-06, due 07-07; Q repeats it and the city bureau accepts
+        # on 05-21 (Art 19 ¶3); Q2 repeats it at the same level: no finding
+        ("P", "2025-05-05", "U_CNTY", "2025-05-06", None, None, None),
+        ("Q", "2025-05-20", "U_CITY", "2025-05-21", None, None, "P"),
+        ("Q2", "2025-05-20", "U_CNTY", "2025-05-21", None, None, "P"),
+        # Z closed with no reply on record (Art 32)
+        ("Z", "2025-03-01", "U_CNTY", "2025-03-02", None, "2025-03-20", None),
+        # W extended on 04-01, after its limit (01-02 + 60 = 03-03) ran out; V extended 20 + 20 days
+        ("W", "2025-01-01", "U_CNTY", "2025-01-02", "2025-04-15", "2025-04-16", None),
+        ("V", "2025-01-01", "U_CNTY", "2025-01-02", "2025-03-20", "2025-03-21", None),
+    ], columns=["case_id", "received_at", "responsible_unit_id", "accepted_at", "replied_at", "closed_at", "repeat_of"])
+    cases["demand_type"] = "求决"
+    events = pd.DataFrame([
+        ("Y", "2025-02-10", "复查申请", None), ("Y", "2025-03-01", "复查", None),
+        ("Y", "2025-03-10", "复核申请", None), ("Y", "2025-04-01", "复核", None),
+        ("W", "2025-04-01", "延期", "申请延期30日"),
+        ("V", "2025-02-01", "延期", "延期20日"), ("V", "2025-02-15", "延期", "再延期20日"),
+    ], columns=["case_id", "at", "action", "note"])
+    units = pd.DataFrame({"unit_id": ["U_CITY", "U_CNTY"], "name": ["江临市住建局", "临江区住建局"],
+                          "level": ["city", "county"]})
+    book = wb.Casebook.from_frames(cases=cases, events=events, units=units, now="2025-12-31")
+    r = rule_checks(book, as_of="2025-07-01")
+    assert r[["case_id", "check", "related_case_id"]].values.tolist() == [
+        ["X", "reaccepted_after_recheck", "Y"],
+        ["Q", "accepted_above_within_limit", "P"],
+        ["Z", "closed_without_reply", None],
+        ["W", "extension_after_due", None],
+        ["V", "extension_capped", None],
+    ]
+    assert r.set_index("case_id").loc["Q", "unit_name"] == "江临市住建局"
+    assert r.set_index("case_id").loc["X", "article"] == "第三十六条第三款"
+    # a repeat received before the recheck was not yet barred
+    early = cases.copy()
+    early.loc[early["case_id"] == "X", ["received_at", "accepted_at"]] = ["2025-03-20", "2025-03-21"]
+    book2 = wb.Casebook.from_frames(cases=early, events=events, units=units, now="2025-12-31")
+    assert "X" not in set(rule_checks(book2, as_of="2025-07-01")["case_id"])
+    assert rule_checks(book, language="en", as_of="2025-07-01")["label"].iloc[0] == "accepted again after recheck"

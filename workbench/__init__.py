@@ -17,7 +17,8 @@ from .io import load
 from .quality import LoadError
 
 __all__ = ["Casebook", "Config", "LoadError", "get_config", "load", "set_config", "sample",
-           "clocks", "kpis", "load_policy", "stage_durations", "stage_summary", "aging", "warnings_due", "ranking"]
+           "clocks", "kpis", "load_policy", "stage_durations", "stage_summary", "aging", "warnings_due", "ranking",
+           "rule_checks"]
 
 #: analysis functions, imported on first use (``workbench.clocks(book)``)
 _LAZY = {
@@ -29,6 +30,7 @@ _LAZY = {
     "aging": ".rules.delays",
     "warnings_due": ".rules.delays",
     "ranking": ".rules.delays",
+    "rule_checks": ".rules.checks",
 }
 __version__ = "0.1.0"
 
