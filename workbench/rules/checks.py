@@ -78,12 +78,13 @@ def rule_checks(book, policy: object = None, as_of: object = None, *, language: 
         pos = pd.Index(c["case_id"]).get_indexer(c["repeat_of"])
         linked = pos >= 0
         p = np.where(linked, pos, 0)
+        related = ids[p].copy()
+        related[~linked] = None
         received = a.times["register"]
         accepted = a.times["accept"]
         took = linked & (accepted != _NA)
         rechecked = a.times["recheck"][p]
-        add(took & (rechecked != _NA) & (rechecked <= received), "reaccepted_after_recheck", accepted,
-            np.where(linked, ids[p], None))
+        add(took & (rechecked != _NA) & (rechecked <= received), "reaccepted_after_recheck", accepted, related)
         # within the earlier matter's handling limit at a lower level
         names_ = [k.name for k in cs.policy.clocks]
         handle = cs.policy.kpi_clock("on_time", "unit")
@@ -102,8 +103,7 @@ def rule_checks(book, policy: object = None, as_of: object = None, *, language: 
             rec_day = np.floor_divide(received, 86_400_000).astype("datetime64[D]")
             within = ~np.isnat(due[p]) & (rec_day <= due[p])
             higher = lv > lv[p]
-            add(took & y_running & within & higher, "accepted_above_within_limit", accepted,
-                np.where(linked, ids[p], None))
+            add(took & y_running & within & higher, "accepted_above_within_limit", accepted, related)
     # from the clocks: irregular stops and extensions
     flags = cs.cols["flags"]
     for code in ("closed_without_reply", "extension_after_due", "extension_capped"):
