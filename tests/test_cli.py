@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from workbench.cli import main
 
 
@@ -26,3 +28,19 @@ def test_check_unreadable_file_exits_2(tmp_path, capsys):
     p = tmp_path / "missing.xlsx"
     assert main(["check", str(p)]) == 2
     assert "missing.xlsx" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_render_all_notebooks_on_a_small_ledger(tmp_path, capsys):
+    from workbench.notebooks import external_references
+    from workbench.sample import write_sample
+
+    write_sample(tmp_path / "s", n_cases=1500, seed=5)
+    assert main(["render", "--all", "--data", str(tmp_path / "s"), "--out", str(tmp_path / "out")]) == 0
+    pages = sorted(p.name for p in (tmp_path / "out").glob("*.html"))
+    assert pages == ["00_start_here.html", "01_delays.html"]
+    for p in (tmp_path / "out").glob("*.html"):
+        assert external_references(p.read_text(encoding="utf-8")) == []
+    assert capsys.readouterr().out.count("rendered ") == 2
+    with pytest.raises(SystemExit, match="no notebook"):
+        main(["render", "--notebook", "99_nothing"])

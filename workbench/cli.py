@@ -4,6 +4,8 @@
     workbench check FILE [FILE ...]                       load, print the quality account
     workbench lab                                         JupyterLab on the start notebook
     workbench render [--out out/00_start_here.html]       run the start notebook headless to HTML
+    workbench render --all [--out out/]                   run every notebook, one HTML page each
+    workbench render --notebook 01_delays                 run one notebook
 """
 
 from __future__ import annotations
@@ -102,9 +104,20 @@ def _render(args: argparse.Namespace) -> int:
     from workbench.notebooks import run_notebook
 
     root = _repo_root()
-    out = Path(args.out) if args.out else root / "out" / START.replace(".ipynb", ".html")
     params = {"SAMPLE": str(Path(args.data).resolve())} if args.data else None
-    path = run_notebook(root / "notebooks" / START, out, parameters=params)
+    if args.all:
+        books = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        out_dir = Path(args.out) if args.out else root / "out"
+        for nb in books:
+            path = run_notebook(nb, out_dir / nb.with_suffix(".html").name, parameters=params)
+            print(f"rendered {path}")
+        return 0
+    name = args.notebook or START
+    nb = root / "notebooks" / (name if name.endswith(".ipynb") else f"{name}.ipynb")
+    if not nb.is_file():
+        raise SystemExit(f"no notebook {nb}")
+    out = Path(args.out) if args.out else root / "out" / nb.with_suffix(".html").name
+    path = run_notebook(nb, out, parameters=params)
     print(f"rendered {path}")
     return 0
 
@@ -128,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument("--port", type=int, default=None)
     lab.set_defaults(func=_lab)
-    r = sub.add_parser("render", help="run the start notebook headless and write HTML")
-    r.add_argument("--out", default=None)
+    r = sub.add_parser("render", help="run notebooks headless and write self-contained HTML")
+    r.add_argument("--out", default=None, help="the HTML file (a folder with --all; default out/)")
+    r.add_argument("--notebook", default=None, help="which notebook (default: 00_start_here)")
+    r.add_argument("--all", action="store_true", help="every numbered notebook in notebooks/")
     r.add_argument("--data", default=None, help="folder with ledger.xlsx and events.csv (default: the bundled sample)")
     r.set_defaults(func=_render)
     args = p.parse_args(argv)
