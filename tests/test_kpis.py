@@ -148,6 +148,19 @@ def test_period_with_year_on_year_and_month_on_month(book):
     assert f.loc[("online_share", "all", "件次"), "mom"] == pytest.approx(1 - 2 / 5)
 
 
+def test_monthly_rows_carry_month_on_month_and_year_on_year(book):
+    t = kpis(book, by="month", as_of=AS_OF)
+    f = t.frame.set_index(["kpi", "party", "count", "month"])
+    # received: March 5 (A B C F G), April 1 (E), May 1 (D), June 1 (H)
+    assert f.loc[("cases", "all", "件次", "2025-04"), ["value", "prev_value"]].tolist() == [1, 5]
+    assert f.loc[("cases", "all", "件次", "2025-04"), "mom"] == pytest.approx(-0.8)
+    assert math.isnan(f.loc[("cases", "all", "件次", "2025-03"), "prev_value"])  # nothing in February
+    assert math.isnan(f.loc[("cases", "all", "件次", "2025-04"), "yoy_value"])
+    # within a period, the month before the period still counts as the previous month
+    p = kpis(book, by="month", period="2025-04", as_of=AS_OF).frame.set_index(["kpi", "party", "count", "month"])
+    assert p.loc[("cases", "all", "件次", "2025-04"), "prev_value"] == 5
+
+
 def test_unknown_grouping_is_refused(book):
     with pytest.raises(ValueError, match="cannot group by 'colour'"):
         kpis(book, by="colour")

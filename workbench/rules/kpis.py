@@ -506,7 +506,8 @@ def kpis(book, by: Iterable[str] | str | None = None, policy: object = None, as_
 
     ``period`` ('2024', '2024-03', '2024Q1', (start, end)) picks the cohort and adds 同比/环比
     columns (``prev_value``, ``yoy_value``, ``mom``, ``yoy``: rates in percentage points, counts
-    in per cent). Without it every cohort up to ``as_of`` is counted. ``party`` keeps only
+    in per cent); grouped by ``month``, ``quarter`` or ``year``, each row is compared with the
+    one before it and the same one a year before. Without it every cohort up to ``as_of`` is counted. ``party`` keeps only
     ``office``, ``unit`` or ``all`` rows. The result's ``frame`` has one row per group, KPI, party
     and count basis with numerator, denominator, value, open_not_due and the cohort rule.
 
@@ -539,11 +540,24 @@ def kpis(book, by: Iterable[str] | str | None = None, policy: object = None, as_
         members = [m for m in members if m.party == party]
     window = _window(period) if period is not None else None
     out = _aggregate(members, keys, by, window)
-    if window is not None:
-        ident = ["kpi", "party", "count", *by]
+    ident = ["kpi", "party", "count", *by]
+    tkey = next((b for b in by if b in ("month", "quarter", "year")), None)
+    if tkey is not None:
+        # a time grouping: each row against the row before it and the same one a year before
+        full = out if window is None else _aggregate(members, keys, by, None)
+        lookup = full[[*ident, "value"]]
+        freq = {"month": "M", "quarter": "Q", "year": "Y"}[tkey]
+        per_year = {"month": 12, "quarter": 4, "year": 1}[tkey]
+        labels = pd.unique(lookup[tkey].dropna())
+        for step, col in ((1, "prev_value"), (per_year, "yoy_value")):
+            moved = {lab: str(pd.Period(lab, freq) + step) for lab in labels}
+            shifted = lookup.assign(**{tkey: lookup[tkey].map(moved)}).rename(columns={"value": col})
+            out = out.merge(shifted, on=ident, how="left")
+    elif window is not None:
         for how, col in (("period", "prev_value"), ("year", "yoy_value")):
             other = _aggregate(members, keys, by, _shift(window, how))[[*ident, "value"]].rename(columns={"value": col})
             out = out.merge(other, on=ident, how="left")
+    if "prev_value" in out:
         rate = out["kpi"].isin(list(_RATES))
         with np.errstate(divide="ignore", invalid="ignore"):
             for base, col in (("prev_value", "mom"), ("yoy_value", "yoy")):
