@@ -96,7 +96,7 @@ class _Anchors:
             code = code.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
             rows = np.flatnonzero(code >= 0)
             code = code[rows]
-            ci = _case_index(book, rows)
+            ci = event_case_index(book)[rows]
             ok = ci >= 0
             rows, code, ci = rows[ok], code[ok], ci[ok]
             at = _ms(ev["at"])[rows]
@@ -106,7 +106,10 @@ class _Anchors:
             np.minimum.at(first, code * n + ci, at)
             first[first == big] = _NA
             # the last routing event: when the case reached the unit that finally handles it
-            routing = np.isin(code, [actions.index(a) for a in ("transfer", "assign") if a in actions])
+            routing = np.zeros(len(code), dtype=bool)
+            for a in ("transfer", "assign"):
+                if a in actions:
+                    routing |= code == actions.index(a)
             last_route = np.full(n, _NA)
             if routing.any():
                 np.maximum.at(last_route, ci[routing], at[routing])
@@ -135,8 +138,11 @@ class _Anchors:
             for e in logged:
                 # the log fills a missing date, and gives the time of day to a date-only column
                 # (a ledger's 受理时间 of 2025-03-06 00:00 and a log entry at 2025-03-06 10:40)
-                same_day = (t != _NA) & (e != _NA) & (t % _DAY_MS == 0) & (e // _DAY_MS == t // _DAY_MS)
-                t = np.where((t == _NA) | same_day, e, t)
+                t = np.where(t == _NA, e, t)
+                mid = np.flatnonzero((t % _DAY_MS == 0) & (t != _NA))
+                if len(mid):
+                    same = (e[mid] != _NA) & (e[mid] // _DAY_MS == t[mid] // _DAY_MS)
+                    t[mid[same]] = e[mid[same]]
             times[name] = t
         # unit codes: registering and responsible units share one index
         both = pd.concat([cases["registered_unit_id"], cases["responsible_unit_id"]], ignore_index=True)
@@ -159,23 +165,37 @@ class _Anchors:
         return cls(n, times, ext, review_codes, pd.Index(units), reg, resp, office)
 
 
-def _case_index(book, rows: np.ndarray) -> np.ndarray:
-    """Position in ``book.cases`` of the events at ``rows`` (-1: no such case)."""
+def event_case_index(book) -> np.ndarray:
+    """Position in ``book.cases`` of every event's case (-1: no such case), remembered on the book.
+
+    Event logs come grouped by case, so only the first id of each run of equal ids is looked up;
+    any order gives the right answer, grouped logs just give it fast.
+    """
     import pyarrow.compute as pc
 
     from .._fast import arrow_strings
 
+    cache = book.__dict__.setdefault("_event_case_index", {})
+    key = (id(book.cases), id(book.events))
+    if key in cache:
+        return cache[key]
     ids = arrow_strings(book.events["case_id"])
-    if len(rows) < len(ids):
-        ids = ids.take(rows)
     if not len(ids):
-        return np.zeros(0, dtype=np.int64)
-    # event logs come grouped by case: look up the first id of each run only
-    change = pc.not_equal(ids[1:], ids[:-1]).fill_null(True).to_numpy(zero_copy_only=False)
-    heads = np.flatnonzero(np.r_[True, change])
-    idx = pc.index_in(ids.take(heads), value_set=arrow_strings(book.cases["case_id"]))
-    per_run = idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return np.repeat(per_run, np.diff(np.r_[heads, len(ids)]))
+        out = np.zeros(0, dtype=np.int64)
+    else:
+        change = pc.not_equal(ids[1:], ids[:-1]).fill_null(True).to_numpy(zero_copy_only=False)
+        heads = np.flatnonzero(np.r_[True, change])
+        head_ids = ids.take(heads)
+        case_ids = arrow_strings(book.cases["case_id"])
+        if len(head_ids) == len(case_ids) and pc.all(pc.equal(head_ids, case_ids)).as_py():
+            per_run = np.arange(len(case_ids), dtype=np.int64)  # the log follows the ledger's order
+        else:
+            idx = pc.index_in(head_ids, value_set=case_ids)
+            per_run = idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        out = np.repeat(per_run, np.diff(np.r_[heads, len(ids)]))
+    cache.clear()
+    cache[key] = out
+    return out
 
 
 def _day(ms: np.ndarray) -> np.ndarray:
@@ -261,6 +281,9 @@ def clock_arrays(book, policy: object = None, as_of: object = None) -> ClockSet:
 
 def _first_of(names, anchors: _Anchors) -> tuple[np.ndarray, np.ndarray]:
     """Earliest of several anchors per case, and which one it was (index into names, -1)."""
+    if len(names) == 1:
+        t = anchors.times[names[0]]
+        return t, np.where(t == _NA, -1, 0)
     big = np.iinfo(np.int64).max
     stack = np.stack([np.where(anchors.times[a] == _NA, big, anchors.times[a]) for a in names]) if names else np.full((1, anchors.n), big)
     which = stack.argmin(axis=0)
@@ -366,7 +389,9 @@ def _one_clock(clock: Clock, k: int, cases: pd.DataFrame, anchors: _Anchors, cal
     upto = np.where(stopped, stop_day, as_of_day)  # a stopped clock used its share up to the stop
     el_cal = (upto - start_day).astype("timedelta64[D]").astype(np.int64)
     total = np.where(working, limit + ext_days, total_cal).astype(float)
-    el = np.where(working, cal.working_days_between(start_day, upto, warn=False), el_cal).astype(float)
+    el = el_cal.astype(float)
+    if working.any():
+        el[working] = cal.working_days_between(start_day[working], upto[working], warn=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total > 0, el / total, 1.0)
     thresholds = np.asarray(clock.warn)

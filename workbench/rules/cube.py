@@ -82,7 +82,7 @@ class KPICube:
         self.clockset = cs = cached_clocks(book, policy, as_of)
         self.as_of = cs.as_of
         self.policy = cs.policy
-        self.keys = keys = case_keys(book, cs.units)
+        self.keys = keys = case_keys(book, cs.units, cs)
         self.members: list[Member] = kpi_members(book, cs, keys, first_only=first_only)
         self.county, self.county_labels = keys.codes("county")
         self.category, self.category_labels = keys.codes("category")

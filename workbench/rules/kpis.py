@@ -86,12 +86,13 @@ class _Keys:
     """Integer codes per case for every grouping of :data:`BY` (time ones excepted), computed on
     first use and remembered, with their labels; unit codes index ``units``."""
 
-    def __init__(self, book, units: pd.Index):
+    def __init__(self, book, units: pd.Index, reg: np.ndarray | None = None, resp: np.ndarray | None = None):
         c = book.cases
         self.book = book
         self.units = pd.Index(units, dtype=object)
-        self.reg = self.units.get_indexer(c["registered_unit_id"]).astype(np.int64)
-        self.resp = self.units.get_indexer(c["responsible_unit_id"]).astype(np.int64)
+        # the clock set already coded the units: reuse its codes rather than look them up again
+        self.reg = reg if reg is not None else self.units.get_indexer(c["registered_unit_id"]).astype(np.int64)
+        self.resp = resp if resp is not None else self.units.get_indexer(c["responsible_unit_id"]).astype(np.int64)
         self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
 
     def _compute(self, name: str) -> tuple[np.ndarray, pd.Index]:
@@ -140,13 +141,15 @@ class _Keys:
         return np.isin(k, hit)
 
 
-def case_keys(book, units: pd.Index) -> _Keys:
-    """The grouping codes of ``book``'s cases, remembered on the book."""
+def case_keys(book, units: pd.Index, cs: ClockSet | None = None) -> _Keys:
+    """The grouping codes of ``book``'s cases, remembered on the book (unit codes taken from the
+    clock set ``cs`` when given: it coded the same units)."""
     cache = book.__dict__.setdefault("_key_cache", {})
     key = (id(book.cases), tuple(units[:3]), len(units))
     if key not in cache:
         cache.clear()
-        cache[key] = _Keys(book, units)
+        a = cs.anchors if cs is not None else None
+        cache[key] = _Keys(book, units, a.reg if a is not None else None, a.resp if a is not None else None)
     return cache[key]
 
 
@@ -304,14 +307,15 @@ def _repeat_times(c: pd.DataFrame) -> np.ndarray:
 
     from .._fast import arrow_strings
 
-    pos = pc.index_in(arrow_strings(c["repeat_of"]), value_set=arrow_strings(c["case_id"]))
+    # the earliest repeat of each named case, then the named cases found among all (a hash of
+    # the few named ids, probed by every case id: cheaper than hashing every case id)
+    first = c.loc[c["repeat_of"].notna(), ["repeat_of", "received_at"]].groupby("repeat_of")["received_at"].min()
+    named = pd.Series(first.index, dtype="str")
+    pos = pc.index_in(arrow_strings(c["case_id"]), value_set=arrow_strings(named))
     pos = pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    rec = _col_ms(c, "received_at")
-    ok = (pos >= 0) & (rec != _NA)
-    big = np.iinfo(np.int64).max
-    t = np.full(n, big)
-    np.minimum.at(t, pos[ok], rec[ok])
-    out[t != big] = t[t != big]
+    hit = np.flatnonzero(pos >= 0)
+    t = first.to_numpy(dtype="datetime64[ms]").astype(np.int64)[pos[hit]]
+    out[hit] = t
     return out
 
 
@@ -534,7 +538,7 @@ def kpis(book, by: Iterable[str] | str | None = None, policy: object = None, as_
         if b not in BY:
             raise ValueError(f"cannot group by {b!r}; choose from {', '.join(BY)}")
     cs = cached_clocks(book, policy, as_of)
-    keys = case_keys(book, cs.units)
+    keys = case_keys(book, cs.units, cs)
     members = kpi_members(book, cs, keys, first_only=first_only)
     if party is not None:
         members = [m for m in members if m.party == party]
