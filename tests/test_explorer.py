@@ -131,3 +131,19 @@ def test_figure_widgets_send_strict_json(sample_book):
     assert len(messages) >= 6
     for m in messages:
         _strict_json(m)
+
+
+def test_dropdowns_start_on_all_and_drive_the_filters(hand_ledger):
+    e = DelayExplorer(hand_ledger, as_of=AS_OF)
+    e.widget()
+    # "all" is a real choice: a Dropdown whose value is None would show nothing selected
+    for wd in (e._w_period, e._w_region, e._w_unit, e._w_category, e._w_channel):
+        assert wd.value is not None and wd.label.startswith("全部")
+    e._w_unit.value = "U_ZJ"
+    assert e.filters.unit == "U_ZJ"
+    assert e.panel().loc[("on_time", "unit", "件次"), "denominator"] == 2
+    e._w_unit.value = e._w_unit.options[0][1]
+    assert e.filters.unit is None
+    assert e._w_cases.layout.display == "none"  # the case list appears once something is listed
+    e.list_kpi("on_time")
+    assert e._w_cases.layout.display is None

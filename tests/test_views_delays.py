@@ -298,3 +298,10 @@ def test_late_heatmap_without_clock_label(book):
     d = V.late_by_unit_month(book, as_of=AS_OF)
     d.attrs = {}  # e.g. a matrix summed elsewhere (the explorer's cube)
     assert V.late_heatmap_figure(d).layout.title.text.startswith("超期件数：责任单位 × 到期月份（超期最多的2个单位）")
+
+
+def test_case_table_words_codes_and_keeps_ledger_values():
+    df = pd.DataFrame({"case_id": ["A", "B"], "status": ["late", "已办结"], "accepted_at": [pd.Timestamp("2025-03-06 10:40"), pd.NaT]})
+    h = V.cases_table_html(df)
+    assert "超期办结" in h and "已办结" in h and "status.已办结" not in h
+    assert "受理时间" in h and "2025-03-06 10:40" in h

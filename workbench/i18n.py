@@ -178,6 +178,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig.col.days_late": ("超期天数", "days late"),
     "fig.col.days_left": ("剩余天数", "days left"),
     "fig.col.closed_at": ("办结时间", "closed"),
+    "fig.col.accepted_at": ("受理时间", "accepted"),
+    "fig.col.replied_at": ("答复时间", "replied"),
+    "fig.col.arrived_at": ("到达时间", "arrived"),
     # the delay explorer
     "ui.title": ("超期督办台：时限、指标与责任单位", "Delays: deadlines, KPIs and who holds the cases"),
     "ui.period": ("统计期", "Period"),
@@ -193,6 +196,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.all_categories": ("全部分类", "All categories"),
     "ui.all_channels": ("全部形式", "All channels"),
     "ui.all_stages": ("全部环节", "All steps"),
+    "ui.hint": ("点击热力图的格子、排名的条或账龄的柱，或用上方“列出案件”，即在此列出对应案件；选中一件查看它的时间线。",
+                "Click a heatmap cell, a ranking bar or an age bar, or use “List the cases of” above: the cases show here; pick one to see its timeline."),
     "ui.list_kpi": ("列出案件：", "List the cases of"),
     "ui.list": ("列出", "List"),
     "ui.part.missing": ("未达标的件", "the shortfall"),

@@ -627,8 +627,13 @@ def aging_figure(aging_df: pd.DataFrame, language: str | None = None) -> go.Figu
 
 
 #: table columns holding codes, and how to word them
-_CODED = {"status": lambda v, lg: text(f"status.{v}", lg), "party": lambda v, lg: text(f"party.{v}", lg),
-          "stage": lambda v, lg: text(f"stage.{v}", lg), "channel": lambda v, lg: label("channel", v, lg),
+def _word(prefix: str):
+    """A code's word (``status.late`` → 超期办结); a value that is no code (a ledger's own
+    状态 such as 已办结) stays as it is."""
+    return lambda v, lg: text(f"{prefix}.{v}", lg) if f"{prefix}.{v}" in TEXT else v
+
+
+_CODED = {"status": _word("status"), "party": _word("party"), "stage": _word("stage"), "channel": lambda v, lg: label("channel", v, lg),
           "satisfaction": lambda v, lg: label("satisfaction", v, lg),
           "satisfaction_office": lambda v, lg: label("satisfaction", v, lg),
           "demand_type": lambda v, lg: label("demand_type", v, lg), "action": lambda v, lg: label("action", v, lg)}

@@ -29,7 +29,7 @@ _ALL = "__all__"
 
 def period_options(months: list[str], language: str) -> list[tuple[str, object]]:
     """All time, then years, quarters and months, latest first."""
-    opts: list[tuple[str, object]] = [(text("ui.all_time", language), None)]
+    opts: list[tuple[str, object]] = [(text("ui.all_time", language), _ALL)]
     years = sorted({m[:4] for m in months}, reverse=True)
     opts += [(f"{y}{'年' if language != 'en' else ''}", y) for y in years]
     quarters = sorted({f"{m[:4]}Q{(int(m[5:7]) - 1) // 3 + 1}" for m in months}, reverse=True)
@@ -47,7 +47,7 @@ def region_options(book, language: str) -> list[tuple[str, object]]:
         for code, name in zip(u["region_code"].astype(str), u["name"].astype(str), strict=True):
             if code in codes.index and name.endswith("人民政府") and code not in label:
                 label[code] = name.removesuffix("人民政府")
-    opts: list[tuple[str, object]] = [(text("ui.all_regions", language), None)]
+    opts: list[tuple[str, object]] = [(text("ui.all_regions", language), _ALL)]
     for code in sorted(codes.index):
         opts.append((f"{label.get(code, code)}（{code}）" if language != "en" else f"{label.get(code, code)} ({code})", code))
     return opts
@@ -57,7 +57,7 @@ def unit_options(book, language: str, limit: int = 400) -> list[tuple[str, objec
     """Responsible units, most cases first (with the case count)."""
     counts = book.cases["responsible_unit_id"].value_counts().head(limit)
     nm = names(book, "units")
-    opts: list[tuple[str, object]] = [(text("ui.all_units", language), None)]
+    opts: list[tuple[str, object]] = [(text("ui.all_units", language), _ALL)]
     for uid, n in counts.items():
         opts.append((f"{nm.get(uid, uid)} · {n}", uid))
     return opts
@@ -67,13 +67,14 @@ class DelayExplorer:
     """Widgets over one Casebook: see the module docstring."""
 
     def __init__(self, book, policy: object = None, as_of: object = None, *, language: str | None = None,
-                 warn_days: int = 10, top: int = 25):
+                 warn_days: int = 10, top: int = 25, width: int = 1000):
         from ..rules.policy import bundled_policies, load_policy
 
         self.book = book
         self.language = lang(language)
         self.as_of = as_of
         self.top = top
+        self.width = width  # figure width in pixels (a FigureWidget does not follow its container)
         self.warn_days = warn_days
         self.policy_name = load_policy(policy if policy is not None else getattr(book, "policy", None) or None).name
         self._cubes: dict[str, KPICube] = {}
@@ -223,8 +224,10 @@ class DelayExplorer:
 
         self.case_id = case_id
         fig = case_timeline_figure(self.book, case_id, self.policy_name, self.cube.as_of, language=self.language)
+        fig.update_layout(width=self.width)
         if self._widgets_built:
             self._set_figure(self._timeline, fig)
+            self._timeline_box.layout.display = None
         return fig
 
     # ------------------------------------------------------------------ widgets
@@ -255,12 +258,12 @@ class DelayExplorer:
         self._w_region = w.Dropdown(options=region_options(self.book, L), description=t("ui.region"), layout=lay)
         self._w_unit = w.Dropdown(options=unit_options(self.book, L), description=t("ui.unit"), layout=lay)
         cats = self.book.cases["category_l1"].value_counts().index.tolist()
-        self._w_category = w.Dropdown(options=[(t("ui.all_categories"), None)] + [(c, c) for c in cats],
+        self._w_category = w.Dropdown(options=[(t("ui.all_categories"), _ALL)] + [(c, c) for c in cats],
                                       description=t("ui.category"), layout=lay)
         from ..vocab import label
 
         chans = self.book.cases["channel"].value_counts().index.tolist()
-        self._w_channel = w.Dropdown(options=[(t("ui.all_channels"), None)] + [(label("channel", c, L), c) for c in chans],
+        self._w_channel = w.Dropdown(options=[(t("ui.all_channels"), _ALL)] + [(label("channel", c, L), c) for c in chans],
                                      description=t("ui.channel"), layout=lay)
         self._w_policy = w.Dropdown(options=[(p, p) for p in self._policies], value=self.policy_name,
                                     description=t("ui.policy"), layout=lay)
@@ -284,7 +287,7 @@ class DelayExplorer:
         self._stage = go.FigureWidget()
         from ..rules.delays import STAGES
 
-        self._stage_pick = w.Dropdown(options=[(t("ui.all_stages"), None)] + [(t("stage." + st[0]), st[0]) for st in STAGES
+        self._stage_pick = w.Dropdown(options=[(t("ui.all_stages"), _ALL)] + [(t("stage." + st[0]), st[0]) for st in STAGES
                                                                              if st[3] != "petitioner"],
                                       description=t("by.stage"), style={"description_width": "initial"})
         self._stage_by = w.ToggleButtons(options=[(t("by.unit"), "unit"), (t("by.leader"), "leader")], value="unit")
@@ -309,11 +312,12 @@ class DelayExplorer:
             tabs.set_title(i, t(k))
         self._tabs = tabs
         tabs.observe(lambda _c: self._draw_tab(), names="selected_index")
-        self._list_title = w.HTML()
-        self._w_cases = w.Select(options=[], rows=8, layout=w.Layout(width="100%"))
+        self._list_title = w.HTML(f"<i>{t('ui.hint')}</i>")
+        self._w_cases = w.Select(options=[], rows=8, layout=w.Layout(width="100%", display="none"))
         self._w_cases.observe(lambda c: c["new"] and self.show_case(c["new"]), names="value")
         self._list_html = w.HTML()
         self._timeline = go.FigureWidget()
+        self._timeline_box = w.Box([self._timeline], layout=w.Layout(display="none"))
         self._box = w.VBox([
             w.HTML(f"<h3>{t('ui.title')}</h3>"),
             w.HBox([self._w_period, self._w_region, self._w_unit], layout=w.Layout(flex_flow="row wrap")),
@@ -323,14 +327,17 @@ class DelayExplorer:
             w.HBox([self._w_kpi, self._w_part, self._w_list_btn]),
             tabs,
             self._list_title, self._w_cases, self._list_html,
-            self._timeline,
+            self._timeline_box,
         ])
         self._widgets_built = True
         self._refresh()
 
     def _on_filter(self, _change) -> None:
-        self.set_filters(period=self._w_period.value, region=self._w_region.value, unit=self._w_unit.value,
-                         category=self._w_category.value, channel=self._w_channel.value, policy=self._w_policy.value)
+        def v(wd):  # "all" is a real option (a Dropdown whose value is None shows nothing chosen)
+            return None if wd.value == _ALL else wd.value
+
+        self.set_filters(period=v(self._w_period), region=v(self._w_region), unit=v(self._w_unit),
+                         category=v(self._w_category), channel=v(self._w_channel), policy=self._w_policy.value)
 
     @staticmethod
     def _set_figure(target, fig) -> None:
@@ -358,8 +365,8 @@ class DelayExplorer:
         t0 = time.perf_counter()
         panel = self.panel().reset_index()
         heat = self.heatmap_data()
-        self._set_figure(self._kpi_fig, kpi_panel_figure(panel, party="unit", language=self.language))
-        self._set_figure(self._heat, late_heatmap_figure(heat, language=self.language))
+        self._set_figure(self._kpi_fig, kpi_panel_figure(panel, party="unit", language=self.language).update_layout(width=self.width))
+        self._set_figure(self._heat, late_heatmap_figure(heat, language=self.language).update_layout(width=self.width))
         for tr in self._heat.data:
             tr.on_click(self._on_heat_click)
         ms = (time.perf_counter() - t0) * 1000
@@ -376,21 +383,22 @@ class DelayExplorer:
         elif i == 2:
             from .delays import stage_box_figure
 
-            data = self.stage_data(self._stage_pick.value, self._stage_by.value)
-            self._set_figure(self._stage, stage_box_figure(data, language=self.language))
+            pick = self._stage_pick.value
+            data = self.stage_data(None if pick == _ALL else pick, self._stage_by.value)
+            self._set_figure(self._stage, stage_box_figure(data, language=self.language).update_layout(width=self.width))
         elif i == 3:
             self._draw_warnings()
         elif i == 4:
             from .delays import aging_figure
 
-            self._set_figure(self._aging, aging_figure(self.aging_data(), language=self.language))
+            self._set_figure(self._aging, aging_figure(self.aging_data(), language=self.language).update_layout(width=self.width))
             for tr in self._aging.data:
                 tr.on_click(self._on_aging_click)
 
     def _draw_ranking(self) -> None:
         from .delays import ranking_figure
 
-        self._set_figure(self._rank, ranking_figure(self.ranking_data(self._rank_by.value), language=self.language))
+        self._set_figure(self._rank, ranking_figure(self.ranking_data(self._rank_by.value), language=self.language).update_layout(width=self.width))
         for tr in self._rank.data:
             tr.on_click(self._on_rank_click)
 
@@ -407,12 +415,15 @@ class DelayExplorer:
         c = self.book.cases
         rows = c.loc[c["case_id"].isin(self.listed)]
         self._list_title.value = f"<b>{self.listed_title}</b>"
+        self._w_cases.layout.display = None
         nm = names(self.book, "units")
         opts = [(f"{r.case_id} · {r.received_at:%Y-%m-%d} · {nm.get(r.responsible_unit_id, r.responsible_unit_id)} · "
                  f"{r.category_l1 or ''}", r.case_id) for r in rows.head(500).itertuples()]
         self._w_cases.options = opts
-        cols = ["case_id", "received_at", "channel", "category_l1", "category_l2", "responsible_unit_id",
-                "lead_person_id", "accepted_at", "replied_at", "closed_at", "status"]
+        rows = rows.assign(unit_name=rows["responsible_unit_id"].map(nm).fillna(rows["responsible_unit_id"]),
+                           leader_name=rows["lead_person_id"].map(names(self.book, "people")))
+        cols = ["case_id", "received_at", "channel", "category_l1", "category_l2", "unit_name", "leader_name",
+                "accepted_at", "replied_at", "closed_at", "status"]
         self._list_html.value = cases_table_html(rows, [x for x in cols if x in rows], language=self.language)
 
     # click handlers: plotly gives the clicked points' x / y values and custom data
