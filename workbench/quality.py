@@ -13,40 +13,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .i18n import TEXT
+
 __all__ = ["REASONS", "ProblemLog", "QualityReport", "PROBLEM_COLUMNS", "LoadError"]
 
 QUARANTINED = "quarantined"
 FLAGGED = "flagged"
 
-#: reason code → (Chinese message, English message)
-REASONS: dict[str, tuple[str, str]] = {
-    "missing_required": ("缺少必填项，本行未采用", "required value missing; row not taken"),
-    "duplicate_case_id": ("信访件编号重复，已采用首次出现的一行，本行未采用", "duplicate case number; the first occurrence was taken, this row was not"),
-    "unparseable_date": ("日期无法识别，该项按空值处理", "date not recognised; treated as empty"),
-    "unparseable_required_date": ("必填日期无法识别，本行未采用", "required date not recognised; row not taken"),
-    "future_date": ("日期晚于当前日期，不可能发生，该项按空值处理", "date lies in the future; treated as empty"),
-    "future_required_date": ("必填日期晚于当前日期，本行未采用", "required date lies in the future; row not taken"),
-    "date_before_1980": ("日期早于1980年，不可能发生，该项按空值处理", "date before 1980; treated as empty"),
-    "required_date_before_1980": ("必填日期早于1980年，本行未采用", "required date before 1980; row not taken"),
-    "event_before_registration": ("办理时间早于信访件登记时间", "event dated before the case was registered"),
-    "event_out_of_order": ("办理时间早于本件前一条办理记录（记录顺序与时间不符）", "event dated before the previous event of the case (log order and time disagree)"),
-    "closed_before_accepted": ("办结时间早于受理时间", "closed before it was accepted"),
-    "replied_before_received": ("答复时间早于登记时间", "replied before it was received"),
-    "unknown_case": ("引用的信访件编号不在台账中，本行未采用", "refers to a case number not in the ledger; row not taken"),
-    "unknown_petitioner": ("引用的信访人不在信访人表中，本行未采用", "refers to a petitioner record not in the petitioner table; row not taken"),
-    "unknown_unit": ("单位不在单位表中（保留原值）", "unit not in the units table (kept as written)"),
-    "unknown_person": ("人员不在人员表中（保留原值）", "person not in the people table (kept as written)"),
-    "unknown_parent_unit": ("上级单位不在单位表中（保留原值）", "parent unit not in the units table (kept as written)"),
-    "duplicate_key": ("编号重复，已采用首次出现的一行，本行未采用", "duplicate identifier; the first occurrence was taken, this row was not"),
-    "invalid_id_number": ("身份证号校验不通过（保留原值，标记为无效）", "ID number fails its checksum (kept, marked invalid)"),
-    "bad_headcount": ("人数不是正整数，该项按空值处理", "headcount is not a positive whole number; treated as empty"),
-    "unparseable_number": ("数值无法识别，该项按空值处理", "number not recognised; treated as empty"),
-    "unknown_value": ("取值不在词表中，该项按空值处理", "value not in the vocabulary; treated as empty"),
-    "unknown_action": ("办理方式不在词表中，无法识别该条办理记录，本行未采用", "event action not in the vocabulary; row not taken"),
-    "unknown_category": ("问题分类无法识别，该项按空值处理", "issue category not recognised; treated as empty"),
-    "malformed_row": ("本行列数与表头不符，无法拆分，本行未采用", "row has a different number of fields than the header; row not taken"),
-    "numeric_text_lost": ("编号/号码在表格中存为数字，可能已丢失前导0或末位", "identifier stored as a number in the sheet; leading zeros or digits may be lost"),
-}
+#: reason code → (Chinese message, English message); the words live in :mod:`workbench.i18n`
+REASONS: dict[str, tuple[str, str]] = {k.removeprefix("reason."): v for k, v in TEXT.items() if k.startswith("reason.")}
 
 PROBLEM_COLUMNS = ["file", "sheet", "row", "table", "column", "value", "reason", "message", "outcome"]
 

@@ -40,43 +40,11 @@ __all__ = [
     "region_figure",
 ]
 
-_TEXT = {
-    "cases": ("件数", "Cases"),
-    "month": ("月份", "Month"),
-    "channel": ("信访形式", "Channel"),
-    "category": ("问题分类", "Category"),
-    "region": ("问题属地", "Region"),
-    "monthly_title": ("每月信访件数（按信访形式）", "Cases per month by channel"),
-    "category_title": ("信访问题分类前{n}位", "Top {n} issue categories"),
-    "region_title": ("信访件数按问题属地", "Cases by region"),
-    "unknown": ("未填写", "Not given"),
-    "code": ("区划代码", "Region code"),
-    "item": ("项目", "Item"),
-    "value": ("数值", "Value"),
-}
-
-_FIGURES = {
-    "cases": ("信访件数", "Cases"),
-    "first_received": ("最早登记日期", "First received"),
-    "last_received": ("最晚登记日期", "Last received"),
-    "events": ("办理记录条数", "Events"),
-    "events_derived": ("其中由台账日期派生", "of which derived from ledger dates"),
-    "petitioner_records": ("信访人记录数（未合并同一人）", "Petitioner records (not yet resolved into persons)"),
-    "units": ("单位数", "Units"),
-    "people": ("领导及经办人数", "Leaders and handlers"),
-    "collective_cases": ("集体访件数（5人及以上）", "Collective cases (5+ people)"),
-    "skip_level_cases": ("越级件数", "Skip-level cases"),
-    "repeat_cases": ("重复件数", "Repeat cases"),
-    "rows_quarantined": ("隔离的问题数", "Problems quarantined"),
-    "rows_flagged": ("标记的问题数", "Problems flagged"),
-}
-
-
 def text(key: str, **fmt: object) -> str:
-    """A user-facing string in the configured language (Chinese by default)."""
-    zh, en = _TEXT[key]
-    s = en if get_config().language == "en" else zh
-    return s.format(**fmt) if fmt else s
+    """A user-facing string of this view in the configured language (words in :mod:`workbench.i18n`)."""
+    from ..i18n import text as _text
+
+    return _text(f"overview.{key}", None, **fmt)
 
 
 def setup() -> None:
@@ -90,9 +58,8 @@ def setup() -> None:
 
 def key_figures(book: Casebook) -> pd.DataFrame:
     """``book.overview()`` with labels in the configured language."""
-    lang = 1 if get_config().language == "en" else 0
     ov = book.overview()
-    out = pd.DataFrame({text("item"): [_FIGURES[i][lang] for i in ov.index],
+    out = pd.DataFrame({text("item"): [text(f"figure.{i}") for i in ov.index],
                         text("value"): [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else f"{v:,}" for v in ov["value"]]})
     return out.set_index(text("item"))
 
