@@ -44,3 +44,34 @@ def test_render_all_notebooks_on_a_small_ledger(tmp_path, capsys):
     assert capsys.readouterr().out.count("rendered ") == 2
     with pytest.raises(SystemExit, match="no notebook"):
         main(["render", "--notebook", "99_nothing"])
+
+
+def test_policy_list_show_and_copy_for_a_locality(tmp_path, capsys, hand_ledger):
+    assert main(["policy"]) == 0
+    out = capsys.readouterr().out
+    for name in ("2022", "2005", "simplified", "12345"):
+        assert name in out
+    assert main(["policy", "2022"]) == 0
+    assert "accept → reply: 60 days, extension up to 30" in capsys.readouterr().out
+    ours = tmp_path / "jiangnan.toml"
+    assert main(["policy", "2022", "--copy", str(ours)]) == 0
+    ours.write_text(ours.read_text(encoding="utf-8").replace("limit = 60\n", "limit = 20\n"), encoding="utf-8")
+    assert main(["policy", str(ours)]) == 0
+    assert "accept → reply: 20 days" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="exists"):
+        main(["policy", "2022", "--copy", str(ours)])
+    (tmp_path / "bad.toml").write_text("limit = \n", encoding="utf-8")
+    assert main(["policy", str(tmp_path / "bad.toml")]) == 2
+    assert "bad.toml" in capsys.readouterr().err
+    # the local policy drives the explorer: its own name in the policy list, its own limits
+    from workbench.views.explorer import DelayExplorer
+
+    e = DelayExplorer(hand_ledger, policy=str(ours), as_of="2025-07-01")
+    e.widget()
+    assert e.policy_name == "jiangnan" and "jiangnan" in [v for _, v in e._w_policy.options]
+    # with 20 days every reply is late (A: 03-06 + 20 = 03-26, replied 04-01; G: due 04-14,
+    # replied 04-20) and D (due 06-11) is open past it; H (06-12 + 20 = 07-02) is not yet due
+    assert e.panel().loc[("on_time", "unit", "件次"), ["numerator", "denominator"]].tolist() == [0, 5]
+    e._w_policy.value = "2022"
+    assert e.policy_name == "2022"
+    assert e.panel().loc[("on_time", "unit", "件次"), ["numerator", "denominator"]].tolist() == [2, 4]

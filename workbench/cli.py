@@ -6,6 +6,9 @@
     workbench render [--out out/00_start_here.html]       run the start notebook headless to HTML
     workbench render --all [--out out/]                   run every notebook, one HTML page each
     workbench render --notebook 01_delays                 run one notebook
+    workbench policy                                      the bundled deadline policies and their clocks
+    workbench policy 2022 --copy ours.toml                start a local policy from a bundled one
+    workbench policy ours.toml                            check a policy file and print its clocks
 """
 
 from __future__ import annotations
@@ -122,6 +125,43 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _policy(args: argparse.Namespace) -> int:
+    import re
+
+    from workbench.rules.policy import PolicyError, bundled_policies, load_policy
+
+    if not args.name:
+        for name in sorted(bundled_policies()):
+            p = load_policy(name)
+            print(f"{name:12} {p.title_zh} · {p.title_en}  ({len(p.clocks)} clocks)")
+        return 0
+    try:
+        pol = load_policy(args.name)
+    except PolicyError as e:
+        print(e, file=sys.stderr)
+        return 2
+    if args.copy:
+        dest = Path(args.copy)
+        if dest.exists():
+            raise SystemExit(f"{dest} exists; not overwritten")
+        text = Path(pol.path).read_text(encoding="utf-8")
+        # the copy is its own policy: named after its file, so it never passes for the bundled one
+        text = re.sub(r'(?m)^name = "[^"]*"', f'name = "{dest.stem}"', text, count=1)
+        dest.write_text(text, encoding="utf-8")
+        print(f"copied {pol.name} to {dest} (named {dest.stem!r}): edit its limits, then use policy=\"{dest}\"")
+        return 0
+    print(f"{pol.title_zh} · {pol.title_en}  [{pol.path}]")
+    for c in pol.clocks:
+        days = "working days" if c.working else "days"
+        ext = f", extension up to {c.extension.max_days}" if c.extension else ""
+        alt = f", {c.alternative.limit} {'working days' if c.alternative.working else 'days'} if stopped by {c.alternative.stop}" \
+            if c.alternative else ""
+        applies = f"; only {c.applies_to}" if c.applies_to else ""
+        print(f"  {c.name:16} {c.label_zh:10} {c.start} → {'/'.join(c.stop)}: {c.limit} {days}{ext}{alt}{applies}"
+              f"  [{c.party}] {c.article}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="workbench", description="Petition supervision workbench (信访督查工作台)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -147,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--all", action="store_true", help="every numbered notebook in notebooks/")
     r.add_argument("--data", default=None, help="folder with ledger.xlsx and events.csv (default: the bundled sample)")
     r.set_defaults(func=_render)
+    po = sub.add_parser("policy", help="list deadline policies, print one's clocks, or copy one to edit")
+    po.add_argument("name", nargs="?", default=None, help="a bundled name (2022, 2005, simplified, 12345) or a TOML path")
+    po.add_argument("--copy", default=None, help="write a copy of the policy here, to edit for your locality")
+    po.set_defaults(func=_policy)
     args = p.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -76,13 +76,16 @@ class DelayExplorer:
         self.top = top
         self.width = width  # figure width in pixels (a FigureWidget does not follow its container)
         self.warn_days = warn_days
-        self.policy_name = load_policy(policy if policy is not None else getattr(book, "policy", None) or None).name
+        pol = load_policy(policy if policy is not None else getattr(book, "policy", None) or None)
+        self.policy_name = pol.name
+        # name → what load_policy takes: the bundled ones, and the one given (a local file too)
+        self._policy_specs: dict[str, object] = {name: name for name in bundled_policies()}
+        self._policy_specs[pol.name] = pol
         self._cubes: dict[str, KPICube] = {}
         self.filters = Filters()
         self.listed: list[str] = []
         self.listed_title = ""
         self.case_id: str | None = None
-        self._policies = sorted(bundled_policies())
         self._widgets_built = False
 
     # ------------------------------------------------------------------ model
@@ -90,8 +93,12 @@ class DelayExplorer:
     @property
     def cube(self) -> KPICube:
         if self.policy_name not in self._cubes:
-            self._cubes[self.policy_name] = KPICube(self.book, self.policy_name, self.as_of, language=self.language)
+            spec = self._policy_specs.get(self.policy_name, self.policy_name)
+            self._cubes[self.policy_name] = KPICube(self.book, spec, self.as_of, language=self.language)
         return self._cubes[self.policy_name]
+
+    def _spec(self) -> object:
+        return self._policy_specs.get(self.policy_name, self.policy_name)
 
     def panel(self) -> pd.DataFrame:
         """The KPI values for the current filters (index kpi, party, count)."""
@@ -176,7 +183,7 @@ class DelayExplorer:
         key = ("warn", self.policy_name, days or self.warn_days)
         cache = self.__dict__.setdefault("_warn_cache", {})
         if key not in cache:
-            cache[key] = warnings_due(self.book, days or self.warn_days, self.policy_name, self.as_of,
+            cache[key] = warnings_due(self.book, days or self.warn_days, self._spec(), self.as_of,
                                       include_past=True, language=self.language)
         w = cache[key]
         keep = set(self.book.cases["case_id"].take(np.flatnonzero(self.cube.case_mask(self.filters))))
@@ -189,7 +196,7 @@ class DelayExplorer:
 
         cache = self.__dict__.setdefault("_stage_cache", {})
         if self.policy_name not in cache:
-            cache[self.policy_name] = stage_durations(self.book, self.policy_name, self.as_of, include_open=False)
+            cache[self.policy_name] = stage_durations(self.book, self._spec(), self.as_of, include_open=False)
         d = cache[self.policy_name]
         keep = self.book.cases["case_id"].take(np.flatnonzero(self.cube.case_mask(self.filters)))
         d = d.loc[d["case_id"].isin(keep) & (d["holder_kind"] != "petitioner")]
@@ -223,7 +230,7 @@ class DelayExplorer:
         from .delays import case_timeline_figure
 
         self.case_id = case_id
-        fig = case_timeline_figure(self.book, case_id, self.policy_name, self.cube.as_of, language=self.language)
+        fig = case_timeline_figure(self.book, case_id, self._spec(), self.cube.as_of, language=self.language)
         fig.update_layout(width=self.width)
         if self._widgets_built:
             self._set_figure(self._timeline, fig)
@@ -265,7 +272,7 @@ class DelayExplorer:
         chans = self.book.cases["channel"].value_counts().index.tolist()
         self._w_channel = w.Dropdown(options=[(t("ui.all_channels"), _ALL)] + [(label("channel", c, L), c) for c in chans],
                                      description=t("ui.channel"), layout=lay)
-        self._w_policy = w.Dropdown(options=[(p, p) for p in self._policies], value=self.policy_name,
+        self._w_policy = w.Dropdown(options=[(p, p) for p in sorted(self._policy_specs)], value=self.policy_name,
                                     description=t("ui.policy"), layout=lay)
         for wd in (self._w_period, self._w_region, self._w_unit, self._w_category, self._w_channel, self._w_policy):
             wd.style.description_width = "initial"
