@@ -255,7 +255,7 @@ def clock_arrays(book, policy: object = None, as_of: object = None) -> ClockSet:
     parts: list[dict[str, np.ndarray]] = []
     dues: dict[str, np.ndarray] = {}  # last day per case of each clock computed so far
     for k, clock in enumerate(pol.clocks):
-        part = _one_clock(clock, k, cases, anchors, cal, as_of_ms, as_of_day, bit, book, dues)
+        part = _one_clock(clock, k, cases, anchors, cal, as_of_ms, as_of_day, bit, dues)
         if part is not None:
             parts.append(part)
             d = np.full(anchors.n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -293,7 +293,7 @@ def _first_of(names, anchors: _Anchors) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _one_clock(clock: Clock, k: int, cases: pd.DataFrame, anchors: _Anchors, cal, as_of_ms: int,
-               as_of_day: np.datetime64, bit, book, dues: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+               as_of_day: np.datetime64, bit, dues: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
     n = anchors.n
     flags = np.zeros(n, dtype=np.int64)
     start = anchors.times[clock.start].copy()
@@ -492,13 +492,13 @@ def clocks(book, policy: object = None, as_of: object = None, *, language: str |
     accept 2025-08-18         met       <NA>
     handle 2025-10-09 approaching          1
     """
-    from ..i18n import lang, text
+    from ..i18n import lang
 
     cs = cached_clocks(book, policy, as_of)
-    return _frame(cs, book, lang(language), text)
+    return _frame(cs, book, lang(language))
 
 
-def _frame(cs: ClockSet, book, language: str, text) -> pd.DataFrame:
+def _frame(cs: ClockSet, book, language: str) -> pd.DataFrame:
     c = cs.cols
     ci = c["ci"]
     cases = book.cases
@@ -515,9 +515,6 @@ def _frame(cs: ClockSet, book, language: str, text) -> pd.DataFrame:
         m = c["clock"] == j
         lookup = np.array([flat_stop.index(s) for s in ss] + [-1])
         stop_codes[m] = lookup[c["stop_anchor"][m]]
-
-    def ts(a: np.ndarray) -> pd.Series:
-        return pd.Series(a.astype("datetime64[ms]") if a.dtype.kind == "i" else a.astype("datetime64[ms]"))
 
     def from_ms(a: np.ndarray) -> np.ndarray:
         out = a.astype("datetime64[ms]")
