@@ -25,7 +25,7 @@ def test_filters_change_the_tiles_and_the_heatmap(explorer):
     explorer.set_filters(unit="U_ZJ")
     p = explorer.panel()
     assert p.loc[("on_time", "unit", "件次"), ["numerator", "denominator"]].tolist() == [1, 2]
-    assert {tr.type for tr in explorer._kpi_fig.data} == {"indicator"}
+    assert {tr.type for tr in explorer._kpi_fig.data} == {"indicator", "scatter"}  # tiles + their click targets
     assert explorer.heatmap_data()[["unit_id", "month", "late"]].values.tolist() == [["U_ZJ", "2025-05", 1]]
     assert "ms" in explorer._status.value
     explorer.set_filters(unit=None, period="2025-06")
@@ -48,6 +48,16 @@ def test_a_heatmap_click_lists_the_cell_and_a_case_opens_its_timeline(explorer):
     assert explorer.case_id == "C"
     assert len(explorer._timeline.data) > 0
     assert "C" in (explorer._timeline.layout.title.text or "")
+
+
+def test_a_click_on_a_kpi_tile_lists_its_shortfall(explorer):
+    explorer.set_filters(period=None, unit=None)
+    overlay = next(tr for tr in explorer._kpi_fig.data if tr.type == "scatter")
+    kpis = list(overlay.customdata)
+    assert len(kpis) == len([tr for tr in explorer._kpi_fig.data if tr.type == "indicator"])
+    explorer._on_tile_click(overlay, SimpleNamespace(point_inds=[kpis.index("on_time")], xs=[], ys=[]), None)
+    assert explorer.listed == ["B", "C"] and "按期办结率" in explorer.listed_title
+    assert "限期" in overlay.hovertext[kpis.index("on_time")] or "届满" in overlay.hovertext[kpis.index("on_time")]
 
 
 def test_tiles_rankings_and_aging_list_their_cases(explorer):

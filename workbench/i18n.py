@@ -196,6 +196,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.all_categories": ("全部分类", "All categories"),
     "ui.all_channels": ("全部形式", "All channels"),
     "ui.all_stages": ("全部环节", "All steps"),
+    "ui.tile_click": ("点击列出未达标的件", "click to list the shortfall"),
     "ui.hint": ("点击热力图的格子、排名的条或账龄的柱，或用上方“列出案件”，即在此列出对应案件；选中一件查看它的时间线。",
                 "Click a heatmap cell, a ranking bar or an age bar, or use “List the cases of” above: the cases show here; pick one to see its timeline."),
     "ui.list_kpi": ("列出案件：", "List the cases of"),

@@ -372,7 +372,11 @@ class DelayExplorer:
         t0 = time.perf_counter()
         panel = self.panel().reset_index()
         heat = self.heatmap_data()
-        self._set_figure(self._kpi_fig, kpi_panel_figure(panel, party="unit", language=self.language).update_layout(width=self.width))
+        tiles = _clickable_tiles(kpi_panel_figure(panel, party="unit", language=self.language), self.language)
+        self._set_figure(self._kpi_fig, tiles.update_layout(width=self.width))
+        for tr in self._kpi_fig.data:
+            if tr.type == "scatter":
+                tr.on_click(self._on_tile_click)
         self._set_figure(self._heat, late_heatmap_figure(heat, language=self.language).update_layout(width=self.width))
         for tr in self._heat.data:
             tr.on_click(self._on_heat_click)
@@ -457,9 +461,31 @@ class DelayExplorer:
             key = cd[0] if isinstance(cd, (list, tuple, np.ndarray)) else cd
             self.list_ranked(str(key), self._rank_by.value)
 
-    def _on_aging_click(self, trace, points, _state) -> None:
+    def _on_tile_click(self, trace, points, _state) -> None:
+        if points.point_inds and trace.customdata is not None:
+            self.list_kpi(str(trace.customdata[points.point_inds[0]]), "missing")
+
+    def _on_aging_click(self, _trace, points, _state) -> None:
         if points.xs:
             self.list_aging(str(points.xs[0]))
+
+
+def _clickable_tiles(fig, language: str):
+    """The KPI tiles with an invisible marker over each tile: plotly's indicators take no clicks,
+    markers do. A click lists the tile's shortfall; the hover says how the KPI is counted."""
+    import plotly.graph_objects as go
+
+    tiles = [tr for tr in fig.data if tr.type == "indicator"]
+    xs = [sum(tr.domain.x) / 2 for tr in tiles]
+    ys = [sum(tr.domain.y) / 2 for tr in tiles]
+    kpis = [tr.name for tr in tiles]
+    hover = [f"{text('kpi.' + k, language)}<br>{text('cohort.' + k, language)}<br><i>{text('ui.tile_click', language)}</i>"
+             for k in kpis]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", customdata=kpis, hovertext=hover, hoverinfo="text",
+                             marker={"size": 110, "opacity": 0, "symbol": "square"}, showlegend=False, name="tiles"))
+    fig.update_xaxes(range=[0, 1], visible=False, fixedrange=True)
+    fig.update_yaxes(range=[0, 1], visible=False, fixedrange=True)
+    return fig
 
 
 def _json_safe(obj: Any) -> Any:
