@@ -230,10 +230,12 @@ def _out_of_order(ev: pd.DataFrame, day: pd.Series, case_code: np.ndarray) -> pd
     first: each file is read in the direction (oldest or newest first) that fits most of it, and
     only the rows that break it are flagged. Rows are in source order, so no sort is needed."""
     up, down = _breaks(day, case_code)
-    per_file = pd.DataFrame({"up": up, "down": down}).groupby(ev["_file"].astype("str"), sort=False).sum()
-    newest_first = per_file.index[per_file["down"] < per_file["up"]]
-    reversed_rows = ev["_file"].astype("str").isin(newest_first)
-    return down.where(reversed_rows, up).fillna(False).astype(bool)
+    # per file (codes of the provenance column, no string per row)
+    fcode, _files = pd.factorize(ev["_file"], use_na_sentinel=False)
+    n_up = np.bincount(fcode, weights=up.to_numpy(), minlength=len(_files))
+    n_down = np.bincount(fcode, weights=down.to_numpy(), minlength=len(_files))
+    reversed_rows = (n_down < n_up)[fcode]
+    return pd.Series(np.where(reversed_rows, down.to_numpy(), up.to_numpy()), index=ev.index)
 
 
 def _breaks(day: pd.Series, case_code: np.ndarray) -> tuple[pd.Series, pd.Series]:
@@ -248,7 +250,7 @@ def _breaks(day: pd.Series, case_code: np.ndarray) -> tuple[pd.Series, pd.Series
     """
     n = len(day)
     runs = np.r_[True, case_code[1:] != case_code[:-1]] if n else np.zeros(0, bool)
-    if n and int(runs.sum()) == len(np.unique(case_code)):
+    if n and int(runs.sum()) == int((np.bincount(case_code) > 0).sum()):
         d = day.to_numpy(dtype="datetime64[D]").astype(np.int64)
         lo, hi = int(d.min()), int(d.max())
         span = hi - lo + 1
