@@ -329,17 +329,18 @@ class _Refs:
         self.by_name = dict(zip(unique["name"], unique["id"], strict=True))
 
     def resolve(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
-        v = to_text(values)
-
-        def one(u: pd.Series) -> pd.Series:
-            known = u.isin(self.ids)
-            mapped = u.map(self.by_name)
-            return u.where(known, mapped).where(known | mapped.notna(), "\x00?" + u).astype("str")
-
-        out = by_unique(v, one).astype("str")
-        unknown = out.str.startswith("\x00?").fillna(False).astype(bool)
-        out = out.where(~unknown, v)
-        return out.astype("str"), unknown
+        """(ids, unknown): each distinct value cleaned and looked up once, then spread back."""
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        u = to_text(pd.Series(uniq, dtype=values.dtype if values.dtype != object else object))
+        known = u.isin(self.ids).to_numpy(dtype=bool)
+        mapped = u.map(self.by_name)
+        found = known | mapped.notna().to_numpy(dtype=bool)
+        res = u.where(known, mapped).where(found, u).astype("str")  # unknown ones kept as written
+        unknown_u = ~found & u.notna().to_numpy(dtype=bool)
+        out = pd.Series(res.array.take(codes, allow_fill=True), index=values.index).astype("str")
+        unknown = pd.Series(np.where(codes >= 0, unknown_u[np.maximum(codes, 0)] if len(unknown_u) else False, False),
+                            index=values.index)
+        return out, unknown
 
 
 @dataclass
@@ -801,7 +802,10 @@ def derive_flags(cases: pd.DataFrame, units: pd.DataFrame, links: pd.DataFrame) 
     repeat = cases["repeat_flag"].fillna(False).astype(bool) | cases["repeat_of"].notna()
     if len(links):
         # per petitioner record and category, every case after the first is a repeat
-        pos = pd.Index(cases["case_id"]).get_indexer(links["case_id"])
+        from .._fast import arrow_strings
+
+        pos = pc.index_in(arrow_strings(links["case_id"]), value_set=arrow_strings(cases["case_id"]))
+        pos = pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         keep = pos >= 0
         pos = pos[keep]
         cat = pd.factorize(cases["category_l1"].fillna("") + "/" + cases["category_l2"].fillna(""))[0][pos]
