@@ -288,6 +288,23 @@ def _source_row(df: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(joined), index=df.index).astype("str")
 
 
+def _fill_source_row(df: pd.DataFrame) -> None:
+    """``source_row`` from the provenance columns, in place; one the source already carries (a
+    Casebook saved to Parquet) wins, and a column already filled here is left as it is."""
+    if "source_row" in df and df.attrs.get("source_row_filled"):
+        return
+    given = to_text(df["source_row"]) if "source_row" in df else None
+    if given is None or given.isna().all():
+        df["source_row"] = _source_row(df)
+    elif given.isna().any():
+        missing = given.isna()
+        built = _source_row(df.loc[missing])
+        df["source_row"] = given.where(~missing, built.reindex(df.index))
+    else:
+        df["source_row"] = given
+    df.attrs["source_row_filled"] = True
+
+
 def _reference_table(
     raws: list[RawTable], table: str, key: str, text_cols: list[str], vocab: tuple[str, str], cl: _Cleaner
 ) -> pd.DataFrame:
@@ -511,7 +528,9 @@ def assemble(
     n_derived_ev = len(derived_ev)
     if n_derived_ev:
         derived_ev["seq"] = np.arange(len(ev), len(ev) + n_derived_ev)
+        filled = bool(ev.attrs.get("source_row_filled"))
         ev = pd.concat([ev, derived_ev], ignore_index=True, sort=False)
+        ev.attrs["source_row_filled"] = filled  # the derived rows say "derived"
 
     # ---------------- derived units and people
     n_units_derived = n_people_derived = 0
@@ -592,6 +611,9 @@ def _clean_petitioners(pet: pd.DataFrame, case_ids: pd.Index, cl: _Cleaner):
     records = records.drop_duplicates("petitioner_id", keep="first")
     records = records.drop(columns=["case_id", "role"], errors="ignore")
 
+    for df in (links, records):
+        if "_file" in df and len(df):
+            _fill_source_row(df)
     return pet, links, records, pet_rejected
 
 
@@ -633,7 +655,7 @@ def _clean_events(raws: list[RawTable], case_ids: pd.Index, received: pd.Series,
         cl.log.add(ev, before, "events", "at", "event_before_registration", FLAGGED)
         cl.log.add(ev, _out_of_order(ev, day, case_code), "events", "at", "event_out_of_order", FLAGGED)
     ev["derived"] = False
-
+    _fill_source_row(ev)  # here, in the events' thread: arrow builds the strings without the GIL
     return ev, all_uniq, case_code, ev_rejected
 
 
@@ -649,15 +671,9 @@ def _canonical(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out = {}
     for name, df in frames.items():
         if "_file" in df and len(df):
-            # a source_row the source already carries (a Casebook saved to Parquet) wins
-            given = to_text(df["source_row"]) if "source_row" in df else None
-            if given is None or given.isna().all():
-                df["source_row"] = _source_row(df)
-            elif given.isna().any():
-                df["source_row"] = given.where(given.notna(), _source_row(df))
-            else:
-                df["source_row"] = given
+            _fill_source_row(df)
         df = df.drop(columns=[c for c in (*_PROV, "_inline", "_table") if c in df])
+        df.attrs.pop("source_row_filled", None)  # a working note, not for the user's tables
         out[name] = coerce_frame(df, name)
     return out
 
