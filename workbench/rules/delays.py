@@ -134,6 +134,13 @@ def stage_summary(book, by: str | None = "unit", policy: object = None, as_of: o
     many are still running, per ``by`` (``unit``: the holder; ``leader``; None: overall)."""
     d = stage_durations(book, policy, as_of, include_open=True)
     d = d.loc[d["holder_kind"] != "petitioner"] if by in ("unit", "leader") else d
+    return summarise_stages(d, book, by, include_open=include_open, min_n=min_n)
+
+
+def summarise_stages(d: pd.DataFrame, book, by: str | None = None, *, include_open: bool = False,
+                     min_n: int = 1) -> pd.DataFrame:
+    """The figures of :func:`stage_summary` for rows of :func:`stage_durations` already chosen
+    (a filter, a period): per stage and ``by`` (``unit``, ``leader`` or None)."""
     keys = ["stage"] + ({"unit": ["holder"], "leader": ["lead_person_id"]}.get(by or "", []))
     running = d.groupby(keys, observed=True)["running"].sum().rename("running")
     done = d if include_open else d.loc[~d["running"]]
@@ -144,13 +151,35 @@ def stage_summary(book, by: str | None = "unit", policy: object = None, as_of: o
     out = out.join(running, how="outer").fillna({"n": 0, "running": 0})
     out = out.loc[out["n"] >= min_n].reset_index()
     if by == "unit":
-        out.insert(2, "holder_name", out["holder"].map(names(book, "units")))
+        out.insert(2, "holder_name", out["holder"].map(names(book, "units")).fillna(out["holder"]))
     elif by == "leader":
-        out.insert(2, "leader_name", out["lead_person_id"].map(names(book, "people")))
+        out.insert(2, "leader_name", out["lead_person_id"].map(names(book, "people")).fillna(out["lead_person_id"]))
     for c in ("min", "p25", "median", "p75", "p90", "max", "mean"):
         out[c] = out[c].astype(float).round(1)
     out[["n", "running"]] = out[["n", "running"]].astype(int)
     return out
+
+
+def open_cases(cs, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the cases with a handling or review clock running at the clock set's as_of,
+    and whether each is already past a limit."""
+    c = cs.cols
+    parties = np.array([k.party for k in cs.policy.clocks], dtype=object)
+    running = (parties[c["clock"]] != "petitioner") & np.isin(c["status"], [2, 3, 4])
+    open_case = np.zeros(n, bool)
+    open_case[c["ci"][running]] = True
+    past = np.zeros(n, bool)
+    past[c["ci"][running & (c["status"] == 4)]] = True
+    ci = np.flatnonzero(open_case)
+    return ci, past[ci]
+
+
+def age_buckets(book, cs, ci: np.ndarray) -> tuple[np.ndarray, pd.Categorical]:
+    """Days since receipt at as_of of the cases at ``ci``, and their :data:`AGE_BINS` bucket."""
+    rec = book.cases["received_at"].to_numpy(dtype="datetime64[ms]")[ci]
+    age = (np.datetime64(cs.as_of.to_datetime64(), "ms") - rec).astype("timedelta64[D]").astype(np.int64)
+    bucket = pd.cut(age, bins=[-1] + [hi for _, hi in AGE_BINS], labels=[label for label, _ in AGE_BINS])
+    return age, bucket
 
 
 def aging(book, by: str | None = None, policy: object = None, as_of: object = None) -> pd.DataFrame:
@@ -158,22 +187,9 @@ def aging(book, by: str | None = None, policy: object = None, as_of: object = No
     one row per ``by`` value (``unit``, ``leader``, ``county`` or None) with a column per bucket of
     :data:`AGE_BINS`, the total, and how many of them are already past a limit."""
     cs = cached_clocks(book, policy, as_of)
-    c = cs.cols
-    parties = np.array([k.party for k in cs.policy.clocks], dtype=object)
-    sla = parties[c["clock"]] != "petitioner"
-    running = sla & np.isin(c["status"], [2, 3, 4])
-    past = running & (c["status"] == 4)
-    n = len(book.cases)
-    open_case = np.zeros(n, bool)
-    open_case[c["ci"][running]] = True
-    past_case = np.zeros(n, bool)
-    past_case[c["ci"][past]] = True
-    ci = np.flatnonzero(open_case)
-    rec = book.cases["received_at"].to_numpy(dtype="datetime64[ms]")[ci]
-    age = (np.datetime64(cs.as_of.to_datetime64(), "ms") - rec).astype("timedelta64[D]").astype(np.int64)
-    edges = [-1] + [hi for _, hi in AGE_BINS]
-    bucket = pd.cut(age, bins=edges, labels=[label for label, _ in AGE_BINS])
-    frame = pd.DataFrame({"bucket": bucket, "past_limit": past_case[ci]})
+    ci, past = open_cases(cs, len(book.cases))
+    _, bucket = age_buckets(book, cs, ci)
+    frame = pd.DataFrame({"bucket": bucket, "past_limit": past})
     if by:
         col = {"unit": "responsible_unit_id", "leader": "lead_person_id", "county": "region_code"}[by]
         vals = book.cases[col].take(ci).astype("str").to_numpy()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..i18n import lang, text
 from ..rules.cube import Filters, KPICube
-from ..rules.delays import AGE_BINS, names
+from ..rules.delays import names
 
 __all__ = ["DelayExplorer", "explore_delays", "period_options", "region_options", "unit_options"]
 
@@ -155,19 +155,15 @@ class DelayExplorer:
     def _ages(self) -> pd.DataFrame:
         """Open cases (a handling or review clock running at as_of) with their age bucket, within
         the current non-time filters."""
+        from ..rules.delays import age_buckets, open_cases
+
         cs = self.cube.clockset
-        c = cs.cols
-        parties = np.array([k.party for k in cs.policy.clocks], dtype=object)
-        running = (parties[c["clock"]] != "petitioner") & np.isin(c["status"], [2, 3, 4])
-        ci = np.unique(c["ci"][running])
-        ci = ci[self.cube.case_mask(self.filters)[ci]]
-        rec = self.book.cases["received_at"].to_numpy(dtype="datetime64[ms]")[ci]
-        age = (np.datetime64(cs.as_of.to_datetime64(), "ms") - rec).astype("timedelta64[D]").astype(np.int64)
-        bucket = pd.cut(age, bins=[-1] + [hi for _, hi in AGE_BINS], labels=[lab for lab, _ in AGE_BINS])
-        past = np.zeros(len(self.book.cases), bool)
-        past[c["ci"][running & (c["status"] == 4)]] = True
+        ci, past = open_cases(cs, len(self.book.cases))
+        keep = self.cube.case_mask(self.filters)[ci]
+        ci, past = ci[keep], past[keep]
+        age, bucket = age_buckets(self.book, cs, ci)
         return pd.DataFrame({"case_id": self.book.cases["case_id"].take(ci).to_numpy(), "bucket": bucket,
-                             "age_days": age, "past_limit": past[ci]})
+                             "age_days": age, "past_limit": past})
 
     def aging_data(self) -> pd.DataFrame:
         a = self._ages()
@@ -192,7 +188,7 @@ class DelayExplorer:
     def stage_data(self, stage: str | None = None, by: str = "unit", top: int = 15) -> pd.DataFrame:
         """Stage durations summarised for the filtered cases: by stage, or for one ``stage`` by
         holder (``by`` = ``unit`` or ``leader``), the ``top`` holders with most finished steps."""
-        from ..rules.delays import stage_durations
+        from ..rules.delays import stage_durations, summarise_stages
 
         cache = self.__dict__.setdefault("_stage_cache", {})
         if self.policy_name not in cache:
@@ -205,25 +201,12 @@ class DelayExplorer:
 
             s, e = period_bounds(self.filters.period)
             d = d.loc[(d["end"] >= s) & (d["end"] < e)]
-        keys = ["stage"]
-        if stage is not None:
-            d = d.loc[d["stage"] == stage]
-            key = "holder" if by == "unit" else "lead_person_id"
-            keys.append(key)
-            busiest = d[key].value_counts().head(top).index
-            d = d.loc[d[key].isin(busiest)]
-        g = d.groupby(keys, observed=True)["days"]
-        out = pd.concat([g.size().rename("n"), g.min().rename("min"), g.quantile(0.25).rename("p25"),
-                         g.median().rename("median"), g.quantile(0.75).rename("p75"),
-                         g.quantile(0.9).rename("p90"), g.max().rename("max"), g.mean().rename("mean")], axis=1)
-        out["running"] = 0
-        out = out.round(1).reset_index()
-        if stage is not None:
-            if by == "unit":
-                out.insert(2, "holder_name", out["holder"].map(names(self.book, "units")).fillna(out["holder"]))
-            else:
-                out.insert(2, "leader_name", out["lead_person_id"].map(names(self.book, "people")).fillna(out["lead_person_id"]))
-        return out
+        if stage is None:
+            return summarise_stages(d, self.book)
+        d = d.loc[d["stage"] == stage]
+        key = "holder" if by == "unit" else "lead_person_id"
+        busiest = d[key].value_counts().head(top).index
+        return summarise_stages(d.loc[d[key].isin(busiest)], self.book, by)
 
     def show_case(self, case_id: str):
         """The timeline figure of one case (also drawn in the explorer)."""
