@@ -256,9 +256,9 @@ class KPICube:
 
     def cases_behind(self, kpi: str, part: str = "denominator", filters: Filters | None = None, *,
                      party: str | None = None, count: str | None = None, unit_id: str | None = None,
-                     month: str | None = None) -> list[str]:
+                     month: str | None = None, leader: str | None = None) -> list[str]:
         """Case ids behind a KPI number (``part``: denominator, numerator, missing, open_not_due,
-        all), optionally one answering unit's and one cohort month's (a heatmap cell)."""
+        all), optionally one answering unit's, one leader's and one cohort month's (a heatmap cell)."""
         f = filters or Filters()
         cmask = self.case_mask(f)
         win = self.month_window(f.period)
@@ -277,11 +277,10 @@ class KPICube:
             if unit_id is not None:
                 code = self.keys.units.get_indexer([unit_id])[0]
                 sel &= (m.unit if m.unit is not None else self.keys.resp[m.ci]) == code
-            den = m.den if m.den is not None else np.ones(len(m.ci), np.int64)
-            part_mask = {"denominator": den > 0, "numerator": m.num > 0, "missing": (den > 0) & (m.num == 0),
-                         "open_not_due": m.open_not_due > 0 if m.open_not_due is not None else np.zeros(len(m.ci), bool),
-                         "all": np.ones(len(m.ci), bool)}[part]
-            out.append(m.ci[sel & part_mask])
+            if leader is not None:
+                lc, labels = self.keys.codes("leader")
+                sel &= lc[m.ci] == labels.get_indexer([leader])[0]
+            out.append(m.ci[sel & m.part(part)])
         if not out:
             raise KeyError(f"no KPI {kpi!r}")
         ci = np.unique(np.concatenate(out))
@@ -329,18 +328,7 @@ class KPICube:
         """The cases behind a ranking bar: one unit's or one leader's (``key``) late cases."""
         if by == "unit":
             return self.cases_behind(kpi, part, filters, party="unit", unit_id=key)
-        f = filters or Filters()
-        m = self.members[self._member(kpi, "unit")]
-        lc, labels = self.keys.codes("leader")
-        code = labels.get_indexer([key])[0]
-        sel = self.case_mask(f)[m.ci] & (lc[m.ci] == code)
-        win = self.month_window(f.period)
-        if win is not None:
-            months = _months(m.cohort)
-            sel &= (months >= win[0]) & (months < win[1])
-        den = m.den if m.den is not None else np.ones(len(m.ci), np.int64)
-        sel &= {"missing": (den > 0) & (m.num == 0), "denominator": den > 0, "numerator": m.num > 0}[part]
-        return self.book.cases["case_id"].take(np.unique(m.ci[sel])).tolist()
+        return self.cases_behind(kpi, part, filters, party="unit", leader=key)
 
     def months(self) -> list[str]:
         """Cohort months the cube covers, oldest first."""

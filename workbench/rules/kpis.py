@@ -81,6 +81,22 @@ class Member:
     def is_rate(self) -> bool:
         return self.den is not None
 
+    def part(self, part: str) -> np.ndarray:
+        """Rows in ``part``: denominator (the cohort), numerator, missing (in the denominator,
+        not the numerator: late, dissatisfied …), open_not_due, or all."""
+        den = self.den if self.den is not None else np.ones(len(self.ci), np.int64)
+        if part == "denominator":
+            return den > 0
+        if part == "numerator":
+            return self.num > 0
+        if part == "missing":
+            return (den > 0) & (self.num == 0)
+        if part == "open_not_due":
+            return self.open_not_due > 0 if self.open_not_due is not None else np.zeros(len(self.ci), bool)
+        if part == "all":
+            return np.ones(len(self.ci), bool)
+        raise ValueError(f"part must be denominator, numerator, missing, open_not_due or all, not {part!r}")
+
 
 class _Keys:
     """Integer codes per case for every grouping of :data:`BY` (time ones excepted), computed on
@@ -96,8 +112,6 @@ class _Keys:
         self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
 
     def _compute(self, name: str) -> tuple[np.ndarray, pd.Index]:
-        import pyarrow.compute as pc
-
         from .._fast import arrow_strings
 
         c = self.book.cases
@@ -125,7 +139,6 @@ class _Keys:
             kk, uu = pd.factorize(pair)
             kk = np.where(pair >= 0, kk, -1)
             labels = [f"{lab1[p // (len(u) + 1)]}/{u[p % (len(u) + 1)]}" if p >= 0 else None for p in uu]
-            _ = pc  # arrow kernels are used by the region prefixes above
             return kk.astype(np.int64), pd.Index(labels, dtype=object)
         raise KeyError(name)
 
@@ -241,7 +254,8 @@ def kpi_members(book, cs: ClockSet, keys: _Keys, *, first_only: bool = True) -> 
     members.append(Member("first_closed_on_time", "all", "件次", f, rec_day[f], closed_ok.astype(np.int64),
                           np.ones(len(f), np.int64)))
     # resolved at first handling / settled
-    review_req = _anchor_times(book, cs, "review_request")
+    assert cs.anchors is not None
+    review_req = cs.anchors.times["review_request"]  # first request per case, as of as_of
     repeat_at = _repeat_times(c)
     unhappy = keys.mask("satisfaction", ["dissatisfied"])
     no_review = review_req == _NA
@@ -267,34 +281,6 @@ def kpi_members(book, cs: ClockSet, keys: _Keys, *, first_only: bool = True) -> 
         b = coll[(head[coll] >= lo) & (head[coll] <= hi)]
         members.append(Member(name, "all", "批次", b, rec_day[b], np.ones(len(b), np.int64), None))
     return members
-
-
-def _anchor_times(book, cs: ClockSet, action: str) -> np.ndarray:
-    """First time of ``action`` per case, as of the clock set's as_of (from the clock arrays
-    when a clock starts there, else the event log)."""
-    n = len(book.cases)
-    as_of_ms = int(cs.as_of.value // 1_000_000)
-    names = [k.name for k in cs.policy.clocks]
-    out = np.full(n, _NA)
-    for k, clock in enumerate(cs.policy.clocks):
-        if clock.start == action:
-            m = cs.cols["clock"] == k
-            out[cs.cols["ci"][m]] = cs.cols["start"][m]
-            return out
-        if action in clock.stop and len(clock.stop) == 1:
-            m = (cs.cols["clock"] == k) & (cs.cols["stop"] != _NA)
-            out[cs.cols["ci"][m]] = cs.cols["stop"][m]
-            return out
-    ev = book.events
-    if len(ev) and names is not None:
-        sub = ev.loc[ev["action"] == action, ["case_id", "at"]]
-        if len(sub):
-            first = sub.groupby("case_id")["at"].min()
-            pos = pd.Index(book.cases["case_id"]).get_indexer(first.index)
-            t = first.to_numpy(dtype="datetime64[ms]").astype(np.int64)
-            ok = (pos >= 0) & (t <= as_of_ms)
-            out[pos[ok]] = t[ok]
-    return out
 
 
 def _repeat_times(c: pd.DataFrame) -> np.ndarray:
@@ -434,11 +420,7 @@ class KPITable:
                 sel &= (m.cohort >= self.window[0]) & (m.cohort < self.window[1])
             for k, v in keys.items():
                 sel &= self._key_mask(m, k, v)
-            den = m.den if m.den is not None else np.ones(len(m.ci), np.int64)
-            want = {"denominator": den > 0, "numerator": m.num > 0, "missing": (den > 0) & (m.num == 0),
-                    "open_not_due": (m.open_not_due > 0) if m.open_not_due is not None else np.zeros(len(m.ci), bool),
-                    "all": np.ones(len(m.ci), bool)}[part]
-            out.append(m.ci[sel & want])
+            out.append(m.ci[sel & m.part(part)])
         if not out:
             raise KeyError(f"no KPI {kpi!r} (party={party!r}, count={count!r})")
         ci = np.unique(np.concatenate(out))
