@@ -18,7 +18,8 @@ from .quality import LoadError
 
 __all__ = ["Casebook", "Config", "LoadError", "get_config", "load", "set_config", "sample",
            "clocks", "kpis", "load_policy", "stage_durations", "stage_summary", "aging", "warnings_due", "ranking",
-           "rule_checks"]
+           "rule_checks", "custody", "attribute_blame", "buck_passing", "transfer_network", "accountability_network",
+           "investigation_graph", "directly_follows", "variants", "handover", "urging_effect"]
 
 #: analysis functions, imported on first use (``workbench.clocks(book)``)
 _LAZY = {
@@ -31,6 +32,16 @@ _LAZY = {
     "warnings_due": ".rules.delays",
     "ranking": ".rules.delays",
     "rule_checks": ".rules.checks",
+    "custody": ".chains.segments",
+    "attribute_blame": ".chains.blame",
+    "buck_passing": ".chains.buck",
+    "transfer_network": ".networks.transfer",
+    "accountability_network": ".networks.transfer",
+    "investigation_graph": ".networks.investigation",
+    "directly_follows": ".chains.process",
+    "variants": ".chains.process",
+    "handover": ".chains.process",
+    "urging_effect": ".chains.urging",
 }
 __version__ = "0.1.0"
 

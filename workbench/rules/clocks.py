@@ -134,7 +134,12 @@ class _Anchors:
         for name in needed | {"register", "arrive"}:
             col, acts = ANCHORS[name]
             t = _ms(cases[col]) if col and col in cases else np.full(n, _NA)
-            logged = [firsts[a] for a in acts if a in firsts] + ([last_route] if name == "arrive" else [])
+            logged = [firsts[a] for a in acts if a in firsts]
+            if len(logged) > 1:  # the earliest of several actions (a 转送 or a 交办, whichever came first)
+                big = np.iinfo(np.int64).max
+                e = np.min(np.stack([np.where(x == _NA, big, x) for x in logged]), axis=0)
+                logged = [np.where(e == big, _NA, e)]
+            logged += [last_route] if name == "arrive" else []
             for e in logged:
                 # the log fills a missing date, and gives the time of day to a date-only column
                 # (a ledger's 受理时间 of 2025-03-06 00:00 and a log entry at 2025-03-06 10:40)
