@@ -74,18 +74,33 @@ class Blame:
         late_cases, late_days_refused, late_days_misrouted, returns_sent, returns_received,
         bounces_caused, days_lost_bouncing (days its bounces cost, rule 5), median_hold_days,
         p90_hold_days (of its ended segments), share_late_days. Sorted by late days caused."""
-        seg = self._segments()
-        att = self.attribution
-        g = seg.groupby("unit_id", observed=True)
-        ended = seg.loc[~seg["open"]]
+        cu, att = self.custody, self.attribution
+        nu = len(cu.units)
+        n = len(self.book.cases)
+        u, ok = cu.unit, cu.unit >= 0
+
+        def count(mask: np.ndarray, codes: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
+            c = u if codes is None else codes
+            m = mask & (c >= 0)
+            return np.bincount(c[m], weights=None if weights is None else weights[m], minlength=nu)
+
+        held_pairs = np.unique(u[ok] * max(n, 1) + cu.ci[ok])
+        days = (cu.end - cu.start) / _DAY_MS
+        ret = (cu.ended == 1) & (cu.role == 0)
         out = pd.DataFrame({
-            "cases_held": g["case_id"].nunique(),
-            "segments": g.size(),
-            "open_segments": g["open"].sum(),
-        })
-        hold = ended.groupby("unit_id", observed=True)["days_held"]
-        out["median_hold_days"] = hold.median()
-        out["p90_hold_days"] = hold.quantile(0.9)
+            "cases_held": np.bincount(held_pairs // max(n, 1), minlength=nu),
+            "segments": count(ok),
+            "open_segments": count(cu.open),
+            "returns_sent": count(ret),
+            "returns_received": count(ret, cu.receiver),
+            "bounces_caused": count(cu.bounce, cu.charged),
+            "days_lost_bouncing": count(cu.bounce, cu.charged, days),
+        }, index=pd.Index(np.asarray(cu.units, dtype=object), name="unit_id"))
+        ended = ok & ~cu.open
+        hold = pd.Series(days[ended]).groupby(u[ended])
+        codes = out.index
+        out["median_hold_days"] = pd.Series(hold.median().to_numpy(), index=codes[hold.median().index])
+        out["p90_hold_days"] = pd.Series(hold.quantile(0.9).to_numpy(), index=codes[hold.quantile(0.9).index])
         a = att.groupby("unit_id", observed=True)
         out = out.join(pd.DataFrame({
             "late_days": a["late_days"].sum(),
@@ -94,12 +109,7 @@ class Blame:
         for basis in ("refused", "misrouted"):
             sub = att.loc[att["basis"] == basis]
             out[f"late_days_{basis}"] = sub.groupby("unit_id", observed=True)["late_days"].sum()
-        ret = seg.loc[seg["ended_by"] == "returned"]
-        out["returns_sent"] = ret.groupby("unit_id", observed=True).size()
-        out["returns_received"] = ret.groupby("to_unit_id", observed=True).size()
-        b = seg.loc[seg["bounce"]]
-        out["bounces_caused"] = b.groupby("charged_unit_id", observed=True).size()
-        out["days_lost_bouncing"] = b.groupby("charged_unit_id", observed=True)["days_held"].sum()
+        out = out.loc[(out["segments"].fillna(0) > 0) | (out["late_days"].fillna(0) > 0)]
         counts = ["cases_held", "segments", "open_segments", "late_cases", "returns_sent", "returns_received",
                   "bounces_caused"]
         out[counts] = out[counts].fillna(0).astype("int64")
@@ -110,6 +120,9 @@ class Blame:
         out.index.name = "unit_id"
         out = out.reset_index()
         out.insert(1, "name", out["unit_id"].map(_names(self.book, "units")).fillna(out["unit_id"].astype(object)))
+        out = out[["unit_id", "name", "cases_held", "segments", "open_segments", "late_days", "share_late_days",
+                   "late_cases", "late_days_refused", "late_days_misrouted", "returns_sent", "returns_received",
+                   "bounces_caused", "days_lost_bouncing", "median_hold_days", "p90_hold_days"]]
         return out.sort_values(["late_days", "cases_held"], ascending=False, kind="stable").reset_index(drop=True)
 
     def by_leader(self) -> pd.DataFrame:
