@@ -299,6 +299,10 @@ def test_sample_buck_passing_pair_ranks_first(sample_book):
     # were still being routed when the ledger was exported
     assert precision == 1.0 and recall >= 0.99
     assert top["score"] > 5 * bp.iloc[1]["score"]
+    # only the planted pair passes matters back and forth beyond chance; ordinary mis-routing
+    # (a bureau's assignment returned now and then) is not flagged
+    flagged = bp.loc[bp["flagged"]]
+    assert [{a, b} for a, b in zip(flagged["unit_a"], flagged["unit_b"], strict=True)] == [set(truth["unit_ids"])]
     per_cat = wb.buck_passing(sample_book.book, by="category_l1")
     assert {per_cat.iloc[0]["unit_a"], per_cat.iloc[0]["unit_b"]} == set(truth["unit_ids"])
     assert per_cat.iloc[0]["category_l1"] in {c.split("_")[0] for c in truth["categories"]}

@@ -14,12 +14,20 @@ them, lead routings only), counted over the custody chains of :mod:`.segments`:
   a matter to each other through the petition bureau (A→bureau, bureau→B, B→bureau …);
 - ``score`` = bounce_cases × reciprocity + refused_both: many matters bounced between two units
   that pass matters to each other in both directions, or that both refuse. Ranked by score
-  (ties by bounce cases). ``case_ids`` lists the cases behind the score.
+  (ties by bounce cases). ``case_ids`` lists the cases behind the score;
+- ``flagged``: buck-passing worth a supervisor's look — at least ``min_flag`` (5) bounced or
+  both-refused cases, a bounce rate significantly above the overall bounce rate of all routed
+  pairs (its Wilson lower bound at the Bonferroni-corrected 5 % level for the number of pairs),
+  and passing both ways (reciprocity ≥ 0.5, or ``min_flag`` matters both refused). A bureau
+  whose assignments to one unit keep coming back (high bounce rate, one-way flow) is mis-routing
+  or refusal, not mutual buck-passing: it stands out by ``bounce_rate_low`` instead.
 
 With ``by="category_l1"`` (or any case column) the pairs are scored per category as well.
 """
 
 from __future__ import annotations
+
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -30,14 +38,14 @@ __all__ = ["buck_passing"]
 
 
 def buck_passing(book, policy: object = None, as_of: object = None, *, by: str | None = None,
-                 min_cases: int = 1) -> pd.DataFrame:
+                 min_cases: int = 1, min_flag: int = 5) -> pd.DataFrame:
     """Unit pairs ranked by how much they pass matters back and forth (推诿).
 
     Columns: unit_a, unit_b (ids, a < b), name_a, name_b, [by], flow_ab, flow_ba, returns_ab,
     returns_ba, cases, bounce_cases, bounce_ab (bounced back to A), bounce_ba, reciprocity,
     bounce_rate, bounce_rate_low, refused_both, late_days_bounced (days held in bounced segments
     while a clock was past its limit), days_bounced (days the bounced segments held the cases),
-    score, rank, case_ids (the bounced and both-refused cases), all_case_ids.
+    score, rank, flagged, case_ids (the bounced and both-refused cases), all_case_ids.
 
     >>> import workbench as wb
     >>> ev = pd.DataFrame({"case_id": ["A", "A", "A", "B", "B", "B"],
@@ -122,6 +130,11 @@ def buck_passing(book, policy: object = None, as_of: object = None, *, by: str |
     out["late_days_bounced"] = out["late_days_bounced"] / 86_400_000
     out["days_bounced"] = out["days_bounced"] / 86_400_000
     out["score"] = out["bounce_cases"] * out["reciprocity"] + out["refused_both"]
+    overall = out["bounce_cases"].sum() / max(int(out["cases"].sum()), 1)
+    z = NormalDist().inv_cdf(1 - 0.05 / max(len(out), 1))
+    significant = _wilson_low(k, n, z) > overall
+    out["flagged"] = ((out["bounce_cases"] + out["refused_both"]) >= min_flag) & (
+        (significant & (out["reciprocity"] >= 0.5)) | (out["refused_both"] >= min_flag))
     units = np.asarray(cu.units, dtype=object)
     out["unit_a"] = units[out["a"].to_numpy()]
     out["unit_b"] = units[out["b"].to_numpy()]
@@ -140,10 +153,11 @@ def buck_passing(book, policy: object = None, as_of: object = None, *, by: str |
     out["rank"] = np.arange(1, len(out) + 1)
     cols += ["flow_ab", "flow_ba", "returns_ab", "returns_ba", "cases", "bounce_cases", "bounce_ab", "bounce_ba",
              "reciprocity", "bounce_rate", "bounce_rate_low", "refused_both", "late_days_bounced", "days_bounced",
-             "score", "rank", "case_ids",
+             "score", "rank", "flagged", "case_ids",
              "all_case_ids"]
     out = out[cols]
     out.attrs["as_of"] = cu.as_of
+    out.attrs["overall_bounce_rate"] = float(overall)
     return out
 
 

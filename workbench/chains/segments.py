@@ -1,7 +1,8 @@
 """Chains of custody (办理链条): who held each case, from when to when, and how it left them.
 
 Every case becomes a sequence of custody segments read from its event log, in a stable order
-by case, time and source order (the row order of the log). The rules, in full:
+by case, time and source order (``seq``, then row position — the order of
+:func:`workbench.chains.process.ordered_log`). The rules, in full:
 
 - **Start.** The unit that registered the matter (登记, the ``register`` event; when the log has
   none, the case's ``registered_unit_id`` from ``received_at``, flagged ``no_register``) holds it
@@ -48,7 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..rules.clocks import _DAY_MS, _NA, _ms, cached_clocks, default_as_of, event_case_index
+from ..rules.clocks import _DAY_MS, _NA, _ms, cached_clocks, default_as_of
+from .process import _log
 
 __all__ = ["ENDINGS", "FLAGS", "ROLES", "Custody", "cached_custody", "custody", "late_windows"]
 
@@ -172,33 +174,32 @@ def build_custody(book, policy: object = None, as_of: object = None) -> Custody:
     n = len(cases)
     units, frm_all, to_all, reg, resp = _unit_codes(book)
     # ------------------------------------------------------------------ ordered log
-    ci_all = event_case_index(book)
-    at_all = _ms(ev["at"])
-    act_all = _codes_of(ev["action"], _ACTIONS)
-    keep = (ci_all >= 0) & (at_all != _NA) & (at_all <= as_of_ms) & (act_all >= 0)
-    rows = np.flatnonzero(keep)
+    # the one stable order of the process view: case, time, source order (seq, then row)
+    lg = _log(book)
+    keep = lg.t <= as_of_ms
+    rows = lg.order[keep]
+    ci_r, at_r = lg.case[keep], lg.t[keep]
+    act_r = lg.act[keep].astype(np.int64)
+    act_r = np.where(act_r < len(_ACTIONS), act_r, -1)  # actions outside the vocabulary: none of ours
     has_register = np.zeros(n, dtype=bool)
-    has_register[ci_all[rows[act_all[rows] == _A["register"]]]] = True
+    has_register[ci_r[act_r == _A["register"]]] = True
     recv = _ms(cases["received_at"])
     synth = np.flatnonzero(~has_register & (recv != _NA) & (recv <= as_of_ms))
-    # synthetic registrations first, so that on a tie they come before the case's real events
-    ci = np.r_[synth, ci_all[rows]]
-    at = np.r_[recv[synth], at_all[rows]]
-    act = np.r_[np.full(len(synth), _A["register"]), act_all[rows]]
-    frm = np.r_[reg[synth], frm_all[rows]]
-    to = np.r_[np.full(len(synth), -1), to_all[rows]]
-    src = np.r_[np.full(len(synth), -1), rows]  # events row, -1 for the synthetic registrations
     role_codes = _codes_of(ev["role"], ("lead", "co"))
     share_all = ev["share"].to_numpy(dtype=np.float64, na_value=np.nan) if "share" in ev else np.full(len(ev), np.nan)
-    co = np.r_[np.zeros(len(synth), dtype=bool), role_codes[rows] == 1]
-    lead_role = np.r_[np.zeros(len(synth), dtype=bool), role_codes[rows] == 0]
-    share = np.r_[np.full(len(synth), np.nan), share_all[rows]]
-    # a stable sort by case and time keeps the source order of ties (one int64 key: radix sort)
-    lo_t = int(at.min()) if len(at) else 0
-    key = ci * (int(at.max()) - lo_t + 1 if len(at) else 1) + (at - lo_t)
-    if len(key) and not (key[1:] >= key[:-1]).all():
-        o = np.argsort(key, kind="stable")
-        ci, at, act, frm, to, src, co, lead_role, share = (x[o] for x in (ci, at, act, frm, to, src, co, lead_role, share))
+    cols = {"ci": ci_r, "at": at_r, "act": act_r, "frm": frm_all[rows], "to": to_all[rows], "src": rows,
+            "co": role_codes[rows] == 1, "lead_role": role_codes[rows] == 0, "share": share_all[rows]}
+    if len(synth):
+        # assumed registrations go in at received_at, before the case's events of the same moment
+        lo_t = min(int(at_r.min()) if len(at_r) else 0, int(recv[synth].min()))
+        span = max(int(at_r.max()) if len(at_r) else 0, int(recv[synth].max())) - lo_t + 1
+        pos = np.searchsorted(ci_r * span + (at_r - lo_t), synth * span + (recv[synth] - lo_t), side="left")
+        extra = {"ci": synth, "at": recv[synth], "act": np.full(len(synth), _A["register"]), "frm": reg[synth],
+                 "to": np.full(len(synth), -1), "src": np.full(len(synth), -1), "co": np.zeros(len(synth), bool),
+                 "lead_role": np.zeros(len(synth), bool), "share": np.full(len(synth), np.nan)}
+        cols = {k: np.insert(v, pos, extra[k]) for k, v in cols.items()}
+    ci, at, act, frm, to, src = cols["ci"], cols["at"], cols["act"], cols["frm"], cols["to"], cols["src"]
+    co, lead_role, share = cols["co"], cols["lead_role"], cols["share"]
     m = len(ci)
     first = np.r_[True, ci[1:] != ci[:-1]] if m else np.zeros(0, dtype=bool)
     tie = np.r_[False, (ci[1:] == ci[:-1]) & (at[1:] == at[:-1])] if m else np.zeros(0, dtype=bool)
