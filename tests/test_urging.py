@@ -232,11 +232,14 @@ def test_sample_accounts_for_every_urge(sample_book):
     # later than comparable open cases — the bias the caveat warns of, not an effect of urging
     assert u.control_replied_30d > u.treated_replied_30d + 0.05
     assert u.treated_median_days > u.control_median_days
-    # 督办 follows 催办 in the sample: no case open that late is unurged, unless same-kind controls
-    s = _row(e, "supervise")
+    # 督办 follows 催办 in the sample: no case open that late is unurged, so with "unurged" controls
+    # supervision finds no comparison; the default ("auto") compares it with cases not yet supervised
+    s = _row(urging_effect(book, case_ids=False, controls="unurged"), "supervise")
     assert s.treated_n < 0.05 * s.treated_unmatched
-    s2 = _row(urging_effect(book, case_ids=False, controls="not_same_kind"), "supervise")
+    s2 = _row(e, "supervise")
     assert s2.treated_n > 0.9 * (s2.treated_n + s2.treated_unmatched) and s2.control_n > 0
+    s3 = _row(urging_effect(book, case_ids=False, controls="not_same_kind"), "supervise")
+    assert (s3.treated_n, s3.control_n) == (s2.treated_n, s2.control_n)
 
 
 def test_sample_observations_match_summary(sample_book):

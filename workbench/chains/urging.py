@@ -16,10 +16,10 @@ Landmark design, compared within strata and case-age bands:
   level) × age band (default 0–15, 15–30, 30–45, 45–60, 60–90, 90+ days).
 - **controls** of a cell: cases of the stratum still open at the cell's landmark age ``L`` — the
   median age of the cell's treated observations, so both groups start at the same age on average
-  — and not urged or supervised (any studied kind, at any time) at or before it
-  (``controls="not_same_kind"``: not yet given an action of the same kind; earlier actions of the
-  other kind are then allowed in both arms, which lets 督办, usually preceded by 催办, find
-  controls). Their clock starts at ``start + L``. A control urged later stays a control (the comparison is "urged now" against
+  — and, by default (``controls="auto"``), for 催办 not urged or supervised at or before it,
+  for 督办 (the escalation that usually follows 催办) not yet supervised, earlier urging allowed
+  in both arms. ``controls="unurged"``: not urged or supervised for either kind;
+  ``"not_same_kind"``: not yet given an action of the same kind, for either kind. Their clock starts at ``start + L``. A control urged later stays a control (the comparison is "urged now" against
   "not urged yet at this age"); a case may be a control in an early band and treated later.
 - **outcome**: days from the landmark to the end, censored at ``as_of``. Kaplan–Meier estimates
   give the share answered within 7 / 15 / 30 days and the median days (the smallest time at which
@@ -68,7 +68,7 @@ _NA = np.iinfo(np.int64).min
 _UNIT_FIELDS = {"unit_level": "level", "unit_kind": "kind", "unit_region": "region_code"}
 _DETAILS = (None, "band", "stratum")
 #: who may be a control: not urged at all by the landmark, or not yet by the same kind
-CONTROLS = ("unurged", "not_same_kind")
+CONTROLS = ("auto", "unurged", "not_same_kind")
 
 METHOD = (
     "Landmark comparison within strata and case-age bands. Handling starts at acceptance (else "
@@ -84,7 +84,9 @@ METHOD = (
     "Kaplan-Meier; treated observations in cells without controls are not compared and are counted "
     "as treated_unmatched. diff = treated - control."
 )
-_PRIOR = {"unurged": "not urged or supervised (any studied kind)",
+_PRIOR = {"auto": "for urging, not urged or supervised; for supervision (督办, the escalation that usually "
+                  "follows urging), not yet supervised, earlier urging allowed in both arms",
+          "unurged": "not urged or supervised (any studied kind)",
           "not_same_kind": "not yet given an action of the same kind (earlier actions of another kind are allowed in both arms)"}
 CAVEAT = (
     "Observational, not an experiment: urged and supervised cases are selected for being slow, so the "
@@ -242,7 +244,11 @@ def _observations(book, kind: Sequence[str], by: Sequence[str], as_of: object, b
     pj = order[np.repeat(offset[c_strat], reps) + within]
     mark = start[pj] + land[pc_cell]
     c_kind = cells[pc_cell] // (nb * ns)
-    prior = first_any[pj] if controls == "unurged" else first_kind[c_kind, pj]
+    if controls == "auto":  # 督办 escalates after 催办: its controls may have been urged, not supervised
+        escalation = np.array([kk == "supervise" for kk in kinds] + [False], dtype=bool)
+        prior = np.where(escalation[c_kind], first_kind[c_kind, pj] if nk else first_any[pj], first_any[pj])
+    else:
+        prior = first_any[pj] if controls == "unurged" else first_kind[c_kind, pj]
     ok = (mark <= now) & (end[pj] > mark) & (prior > mark)
     pc_cell, pj, mark, c_kind = pc_cell[ok], pj[ok], mark[ok], c_kind[ok]
     c_count = np.bincount(pc_cell, minlength=len(cells))
@@ -311,7 +317,7 @@ def _km(g: np.ndarray, t: np.ndarray, e: np.ndarray, w: np.ndarray, ng: int, hor
 
 def urging_observations(book, *, kind: Sequence[str] = KINDS,
                         by: Sequence[str] = ("responsible_unit_id", "category_l1"), as_of: object = None,
-                        bands: Sequence[float] = BANDS, every: bool = False, controls: str = "unurged"
+                        bands: Sequence[float] = BANDS, every: bool = False, controls: str = "auto"
                         ) -> pd.DataFrame:
     """The landmark observations behind :func:`urging_effect`, one row per treated urge and per
     control case at its cell's landmark: kind, arm (treated / control), case_id, the ``by``
@@ -366,7 +372,7 @@ def _attrs(o: _Obs, kinds: list[str], by: Sequence[str], bands: Sequence[float],
 
 def urging_effect(book, *, kind: Sequence[str] = KINDS, by: Sequence[str] = ("responsible_unit_id", "category_l1"),
                   as_of: object = None, bands: Sequence[float] = BANDS, within: Sequence[int] = (7, 15, 30),
-                  every: bool = False, controls: str = "unurged", detail: str | None = None,
+                  every: bool = False, controls: str = "auto", detail: str | None = None,
                   case_ids: bool = True) -> pd.DataFrame:
     """Time to reply after urging (催办/督办) against comparable cases not urged (see the module).
 
