@@ -19,15 +19,13 @@ which includes the loaded book) is its own. Printed:
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_clocks import PEAK, prepare  # noqa: E402  (one cached-book builder for all benchmarks)
+from bench_clocks import PEAK, _run, prepare  # noqa: E402  (one cached-book builder for all benchmarks)
 
 OURS = PEAK + """
 import json, pickle, sys, time, dataclasses
@@ -82,13 +80,6 @@ out["variants_equal"] = sum(vv.values()) == mine["variants"]
 out["peak_gb"] = peak_gb()
 print(json.dumps(out))
 """
-
-
-def _run(code: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise SystemExit(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
