@@ -328,3 +328,20 @@ def test_sample_attribution_adds_up(sample_book, sample_blame):
     nxt_start = lead.groupby("case_id", sort=False)["start"].shift(-1)
     assert (lead["end"][nxt_start.notna()] <= nxt_start[nxt_start.notna()]).all()
     assert (segs.loc[segs["role"] == "co"].shape[0]) > 0
+
+
+def test_a_ledger_without_an_event_log():
+    """A one-row-per-case ledger: the loader derives register → assign → accept → reply from its
+    dates and the 协办单位 column; custody follows, with no ties reported for derived events."""
+    cases = pd.DataFrame({
+        "信访件编号": ["L1", "L2"], "登记时间": ["2025-03-03 09:00", "2025-03-04 09:00"],
+        "登记机关": [OFF, OFF], "责任单位": [ZJ, SL], "协办单位": ["水利局、自然资源局", None],
+        "受理时间": ["2025-03-05", "2025-03-06"], "答复时间": ["2025-03-25", None], "信访目的": ["求决", "求决"],
+    })
+    book = wb.Casebook.from_frames(cases=cases, units=UNITS, now="2025-12-31")
+    s = wb.custody(book, as_of="2025-04-01")
+    assert _chain(s, "L1") == [(OFF, "lead", "transferred"), (ZJ, "lead", "replied"), (SL, "co", "replied"),
+                               (ZR, "co", "replied")]
+    assert _chain(s, "L2") == [(OFF, "lead", "transferred"), (SL, "lead", "open")]
+    assert s.attrs["ties"] == 0 and not s["flags"].str.contains("tie").any()
+    assert s.loc[s["case_id"] == "L2", "end"].iloc[-1] == pd.Timestamp("2025-04-01")

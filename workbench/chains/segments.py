@@ -28,7 +28,8 @@ by case, time and source order (``seq``, then row position — the order of
   (``implicit_handover``; the previous segment ends ``handed_over``). After closure such events
   change nothing (``after_close``); a routing after closure reopens custody (flagged
   ``after_close``). Events timed after ``as_of`` have not happened yet.
-- **Ties.** Events of a case with the same timestamp keep their source order (flag ``tie``).
+- **Ties.** Events of a case with the same timestamp keep their source order (flag ``tie``;
+  not for the events a loader derived from the ledger's dates, which tie by design).
 - **Bounce.** A segment started by a routing from X and ended by routing the case back to X
   (returned, or transferred back: A→B→A, 推诿 ping-pong) is a ``bounce``. Its time is charged to
   the unit at fault (``charged_unit_id``): the holder when it is the unit that finally handled
@@ -202,7 +203,15 @@ def build_custody(book, policy: object = None, as_of: object = None) -> Custody:
     co, lead_role, share = cols["co"], cols["lead_role"], cols["share"]
     m = len(ci)
     first = np.r_[True, ci[1:] != ci[:-1]] if m else np.zeros(0, dtype=bool)
-    tie = np.r_[False, (ci[1:] == ci[:-1]) & (at[1:] == at[:-1])] if m else np.zeros(0, dtype=bool)
+    # ties between events the source recorded (a log derived from the ledger's dates ties by design)
+    derived = np.ones(m, dtype=bool)
+    if "derived" in ev and len(ev):
+        real = src >= 0
+        derived[real] = ev["derived"].to_numpy(dtype=bool, na_value=False)[src[real]]
+    else:
+        derived[src >= 0] = False
+    tie = np.r_[False, (ci[1:] == ci[:-1]) & (at[1:] == at[:-1]) & ~derived[1:] & ~derived[:-1]] if m \
+        else np.zeros(0, dtype=bool)
     n_ties = int(tie.sum())
     synthetic = src < 0
 
