@@ -156,8 +156,9 @@ def test_plain_and_transfer_chains(segs):
     assert _chain(segs, "T") == [(OFF, "lead", "transferred"), (ZJ, "lead", "transferred"), (SL, "lead", "replied")]
     t = segs.loc[segs["case_id"] == "T"]
     assert t["days_held"].tolist()[1:] == [57.0, 20.0]
-    # 2025-03-08 00:00 to 03-21 09:00 while the handling clock was past its limit
-    assert t["days_overdue"].tolist()[2] == pytest.approx(13 + 9 / 24, abs=1e-4)
+    # SL held the case through the whole late stretch (03-08 00:00 to the reply on 03-21): all
+    # 14 days late are its share
+    assert t["days_overdue"].tolist() == [0.0, 0.0, 14.0]
     assert t["first_unit_id"].astype(object).unique().tolist() == [ZJ]  # 首办: the first unit that is not a bureau
 
 
@@ -174,6 +175,17 @@ def test_returns_bounce_and_charge(segs):
     assert q["charged_unit_id"].astype(object).tolist() == [OFF, ZJ, OFF, OFF, OFF, ZJ]
     # ZR's return named no receiver: it went back to the bureau that sent it
     assert q.loc[3, "to_unit_id"] == OFF and "return_to_sender" in q.loc[4, "flags"]
+
+
+def test_overdue_days_add_up_to_days_late(segs, blame):
+    late = blame.late.groupby("case_id")["days_late"].sum()
+    held = segs.loc[segs["role"] != "co"].groupby("case_id")["days_overdue"].sum()
+    assert held[held > 0].round(9).to_dict() == late.astype(float).to_dict()
+    x = segs.loc[segs["case_id"] == "X"]
+    assert x["days_overdue"].round(4).tolist() == [0, 0, round(24 * 13 / 23, 4), round(24 * 10 / 23, 4)]
+    # the co-handling unit's share: it co-handled through the whole late stretch of C
+    c = segs.loc[(segs["case_id"] == "C") & (segs["role"] == "co")]
+    assert c["days_overdue"].tolist() == [14.0]
 
 
 def test_co_handling_overlaps(segs):

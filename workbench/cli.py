@@ -116,6 +116,7 @@ def _render(args: argparse.Namespace) -> int:
             print(f"rendered {path}")
         return 0
     name = args.notebook or START
+    name = Path(name).name  # "02_blame_chains", "02_blame_chains.ipynb" or "notebooks/02_blame_chains.ipynb"
     nb = root / "notebooks" / (name if name.endswith(".ipynb") else f"{name}.ipynb")
     if not nb.is_file():
         raise SystemExit(f"no notebook {nb}")

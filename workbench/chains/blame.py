@@ -41,7 +41,7 @@ import pandas as pd
 
 from ..rules.clocks import _DAY_MS
 from .buck import _wilson_low
-from .segments import Custody, cached_custody, custody_frame, late_windows, overlaps
+from .segments import Custody, cached_custody, custody_frame
 
 __all__ = ["BASES", "Blame", "attribute_blame"]
 
@@ -266,15 +266,13 @@ def attribute_blame(book, policy: object = None, as_of: object = None, *, co_rul
     if co_rule not in ("auto", "lead", "shares"):
         raise ValueError(f"co_rule must be 'auto', 'lead' or 'shares', not {co_rule!r}")
     cu = cached_custody(book, policy, as_of)
-    win = late_windows(book, policy, as_of)
+    assert cu.windows is not None and cu.late_pairs is not None
+    win = cu.windows
     wci = win["ci"].to_numpy()
-    w0, w1 = win["w0"].to_numpy(), win["w1"].to_numpy()
     days = win["days_late"].to_numpy().astype(float)
-    main = np.flatnonzero(cu.role != 1)  # lead and review segments (sorted by case)
-    w, s_local, ov = overlaps(cu.ci[main], cu.start[main], cu.end[main], wci, w0, w1)
-    s = main[s_local]
-    keep = ov > 0
-    w, s, ov = w[keep], s[keep], ov[keep].astype(float)
+    w_all, s_all, ov_all = cu.late_pairs
+    main = cu.role[s_all] != 1  # lead and review segments hold the case; co-handling is rule 6
+    w, s, ov = w_all[main], s_all[main], ov_all[main]
     total = np.bincount(w, weights=ov, minlength=len(win))
     late_days = days[w] * ov / total[w]
     unit = cu.charged[s]
@@ -288,7 +286,7 @@ def attribute_blame(book, policy: object = None, as_of: object = None, *, co_rul
     basis = np.r_[basis, np.full(len(none), 3)]
     seg = np.r_[seg, np.full(len(none), -1)]
     if co_rule != "lead":
-        w, unit, late_days, basis, seg = _split_by_shares(cu, wci, w0, w1, w, unit, late_days, basis, seg)
+        w, unit, late_days, basis, seg = _split_by_shares(cu, wci, w, unit, late_days, basis, seg)
     cases = book.cases
     clock_names = [k.name for k in _policy_of(book, policy).clocks]
     units = np.asarray(cu.units, dtype=object)
@@ -340,14 +338,12 @@ def _policy_of(book, policy: object):
     return load_policy(policy if policy is not None else getattr(book, "policy", None) or None)
 
 
-def _split_by_shares(cu: Custody, wci, w0, w1, w, unit, late_days, basis, seg):
-    """Rule 5: split the lead unit's late days with the co-handling units by their recorded shares."""
-    co = np.flatnonzero((cu.role == 1) & ~np.isnan(cu.share))
-    if not len(co):
-        return w, unit, late_days, basis, seg
-    cw, cs_local, cov = overlaps(cu.ci[co], cu.start[co], cu.end[co], wci, w0, w1)
-    hit = cov > 0
-    cw, cseg = cw[hit], co[cs_local[hit]]
+def _split_by_shares(cu: Custody, wci, w, unit, late_days, basis, seg):
+    """Rule 6: split the lead unit's late days with the co-handling units by their recorded shares."""
+    assert cu.late_pairs is not None
+    w_all, s_all, _ = cu.late_pairs
+    hit = (cu.role[s_all] == 1) & ~np.isnan(cu.share[s_all])
+    cw, cseg = w_all[hit], s_all[hit]
     if not len(cw):
         return w, unit, late_days, basis, seg
     co_sum = np.bincount(cw, weights=cu.share[cseg], minlength=len(wci))

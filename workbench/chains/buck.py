@@ -127,7 +127,6 @@ def buck_passing(book, policy: object = None, as_of: object = None, *, by: str |
     k = out["bounce_cases"].to_numpy(dtype=float)
     out["bounce_rate"] = np.where(n > 0, k / np.where(n > 0, n, 1), 0.0)
     out["bounce_rate_low"] = _wilson_low(k, n)
-    out["late_days_bounced"] = out["late_days_bounced"] / 86_400_000
     out["days_bounced"] = out["days_bounced"] / 86_400_000
     out["score"] = out["bounce_cases"] * out["reciprocity"] + out["refused_both"]
     overall = out["bounce_cases"].sum() / max(int(out["cases"].sum()), 1)
@@ -184,8 +183,8 @@ def _next_lead(cu) -> np.ndarray:
 
 
 def _bounce_overdue(cu) -> np.ndarray:
-    """Overdue time (ms) of each segment when it bounced, else 0."""
-    over = cu.overdue_ms if cu.overdue_ms is not None else np.zeros(len(cu))
+    """Overdue days of each segment when it bounced, else 0."""
+    over = cu.overdue_days if cu.overdue_days is not None else np.zeros(len(cu))
     return np.where(cu.bounce, over, 0.0)
 
 

@@ -36,8 +36,10 @@ by case, time and source order (``seq``, then row position — the order of
   the case (it refused a matter that was its own: ``refused``), otherwise the sender (it sent the
   matter to the wrong place: ``misrouted``).
 
-``days_overdue`` is the time a segment was held while one of the case's clocks ran past its
-limit (the clocks of :mod:`workbench.rules.clocks`; the petitioner's own windows excluded).
+``days_overdue`` is a segment's share of the days its case's clocks ran past their limits (the
+clocks of :mod:`workbench.rules.clocks`; the petitioner's own windows excluded), shared by the
+time each segment held the case during the late stretch: the segments' overdue days add up to
+the clocks' days late (see :func:`cached_custody`).
 
 Computed column-wise for all cases at once; a case's segments depend only on its own rows, so
 any subset of cases gives the same rows (DESIGN §10).
@@ -119,7 +121,11 @@ class Custody:
     units: pd.Index
     as_of: pd.Timestamp
     n_ties: int
-    overdue_ms: np.ndarray | None = None
+    #: filled by :func:`cached_custody`: the late stretches (:func:`late_windows`), every
+    #: (stretch, segment) pair that overlaps (ms), and each segment's share of late days
+    windows: pd.DataFrame | None = None
+    late_pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    overdue_days: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ci)
@@ -459,7 +465,14 @@ def overlaps(seg_ci: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray, win
 
 
 def cached_custody(book, policy: object = None, as_of: object = None) -> Custody:
-    """:func:`build_custody` with ``overdue_ms`` filled in, remembered on the book."""
+    """:func:`build_custody` with the late stretches laid over the segments, remembered on the book.
+
+    A segment's ``overdue_days`` is its share of its clocks' days late: each late stretch's
+    ``days_late`` (calendar days, as the clocks count them) shared among the lead and review
+    segments in proportion to the time each held the case during the stretch (a co-handling
+    segment gets the share its own overlap would have), so the segments' overdue days add up
+    to the case's late days.
+    """
     from ..rules.policy import load_policy
 
     pol = load_policy(policy if policy is not None else getattr(book, "policy", None) or None)
@@ -471,7 +484,14 @@ def cached_custody(book, policy: object = None, as_of: object = None) -> Custody
         cu = build_custody(book, pol, as_of)
         win = late_windows(book, pol, as_of)
         w, s, ov = overlaps(cu.ci, cu.start, cu.end, win["ci"].to_numpy(), win["w0"].to_numpy(), win["w1"].to_numpy())
-        cu.overdue_ms = np.bincount(s, weights=ov, minlength=len(cu)) if len(cu) else np.zeros(0)
+        hit = ov > 0
+        w, s, ov = w[hit], s[hit], ov[hit].astype(float)
+        main = cu.role[s] != 1
+        total = np.bincount(w[main], weights=ov[main], minlength=len(win))
+        days = win["days_late"].to_numpy(dtype=float)
+        share = np.where(total[w] > 0, ov / np.where(total[w] > 0, total[w], 1.0), 0.0)
+        cu.windows, cu.late_pairs = win, (w, s, ov)
+        cu.overdue_days = np.bincount(s, weights=days[w] * share, minlength=len(cu)) if len(cu) else np.zeros(0)
         cache[key] = cu
     return cache[key]
 
@@ -481,7 +501,8 @@ def custody(book, policy: object = None, as_of: object = None) -> pd.DataFrame:
 
     Columns: case_id, seg (0.. within the case), unit_id, unit_name, person_id (经办人),
     lead_person_id (包案领导), role (lead · co 协办 · review 复查/复核), start, end (``as_of`` while open),
-    open, days_held, days_overdue (held while a clock ran past its limit), ended_by (transferred ·
+    open, days_held, days_overdue (its share of the days late, by the time it held the case while
+    a clock ran past its limit), ended_by (transferred ·
     returned · replied · closed · rejected · reviewed · rechecked · handed_over · open),
     from_unit_id (who sent it), to_unit_id (where it went next), bounce (sent back to where it
     came from), charged_unit_id (who answers for the segment's time), fault (held · refused ·
@@ -539,7 +560,7 @@ def custody_frame(cu: Custody, book) -> pd.DataFrame:
         "end": ts(cu.end),
         "open": cu.open.astype(bool),
         "days_held": np.round((cu.end - cu.start) / _DAY_MS, 4),
-        "days_overdue": np.round((cu.overdue_ms if cu.overdue_ms is not None else np.zeros(len(cu))) / _DAY_MS, 4),
+        "days_overdue": np.round(cu.overdue_days if cu.overdue_days is not None else np.zeros(len(cu)), 4),
         "ended_by": pd.Categorical.from_codes(cu.ended, categories=list(ENDINGS)),
         "from_unit_id": uid(cu.sender),
         "to_unit_id": uid(cu.receiver),

@@ -5,6 +5,8 @@ Every chart is a pure data function (a DataFrame out) plus a ``*_figure`` functi
 
 from __future__ import annotations
 
+from . import blame
+from .blame_explorer import BlameExplorer, explore_blame
 from .delays import (
     aging_figure,
     case_timeline_figure,
@@ -28,7 +30,10 @@ from .overview import (
 )
 
 __all__ = [
+    "BlameExplorer",
     "DelayExplorer",
+    "blame",
+    "explore_blame",
     "aging_figure",
     "case_timeline_figure",
     "cases_by_month_channel",
