@@ -75,3 +75,33 @@ def test_policy_list_show_and_copy_for_a_locality(tmp_path, capsys, hand_ledger)
     e._w_policy.value = "2022"
     assert e.policy_name == "2022"
     assert e.panel().loc[("on_time", "unit", "件次"), ["numerator", "denominator"]].tolist() == [2, 4]
+
+
+def test_blame_workbook_and_network(tmp_path, capsys):
+    import networkx as nx
+    import pandas as pd
+
+    import workbench as wb
+    from workbench.sample import write_sample
+
+    write_sample(tmp_path / "s", n_cases=1500, seed=5)
+    files = [str(tmp_path / "s" / "ledger.xlsx"), str(tmp_path / "s" / "events.csv")]
+    out = tmp_path / "责任倒查.xlsx"
+    assert main(["blame", *files, "--out", str(out), "--network", str(tmp_path / "net.graphml")]) == 0
+    printed = capsys.readouterr().out
+    assert "accountability workbook written" in printed and "transfer network" in printed
+    sheets = pd.read_excel(out, sheet_name=None, engine="calamine")
+    assert list(sheets) == ["说明", "单位问责", "包案领导问责", "推诿单位对", "超期责任明细", "办理链条"]
+    book = wb.load(files)
+    clocks = wb.clocks(book)
+    late = clocks.loc[(clocks["days_late"] > 0) & (clocks["party"] != "petitioner"), "days_late"].sum()
+    # every late day of every clock is charged to some unit, and nothing else is
+    assert sheets["超期责任明细"]["归责超期天数"].sum() == pytest.approx(float(late), abs=0.01 * len(sheets["超期责任明细"]))
+    assert sheets["单位问责"]["归责超期天数"].sum() == pytest.approx(float(late), abs=0.1 * len(sheets["单位问责"]))
+    G = nx.read_graphml(tmp_path / "net.graphml")
+    assert G.number_of_nodes() > 50 and G.number_of_edges() > G.number_of_nodes()
+    en = tmp_path / "blame.xlsx"
+    assert main(["blame", *files, "--out", str(en), "--lang", "en"]) == 0
+    assert list(pd.read_excel(en, sheet_name=None, engine="calamine"))[-1] == "Custody chains"
+    with pytest.raises(SystemExit, match="gexf"):
+        main(["blame", *files, "--out", str(en), "--network", str(tmp_path / "net.png")])

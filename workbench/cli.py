@@ -9,6 +9,7 @@
     workbench policy                                      the bundled deadline policies and their clocks
     workbench policy 2022 --copy ours.toml                start a local policy from a bundled one
     workbench policy ours.toml                            check a policy file and print its clocks
+    workbench blame FILE [FILE ...] --out 责任倒查.xlsx      the accountability workbook (and --network net.gexf)
 """
 
 from __future__ import annotations
@@ -163,6 +164,31 @@ def _policy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _blame(args: argparse.Namespace) -> int:
+    import workbench
+    from workbench.rules.policy import PolicyError
+    from workbench.views.blame_workbook import blame_workbook
+
+    try:
+        book = workbench.load(args.paths)
+        out = blame_workbook(book, args.out, args.policy, args.as_of, language=args.lang)
+    except (workbench.LoadError, PolicyError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    print(f"accountability workbook written to {out}")
+    if args.network:
+        from workbench.networks import export
+
+        net = Path(args.network)
+        G = workbench.transfer_network(book)
+        writer = {".gexf": export.to_gexf, ".graphml": export.to_graphml, ".json": export.write_cytoscape}.get(net.suffix)
+        if writer is None:
+            raise SystemExit(f"--network: {net.suffix!r} is not one of .gexf (Gephi), .graphml, .json (Cytoscape)")
+        writer(G, net)
+        print(f"transfer network ({G.number_of_nodes()} units, {G.number_of_edges()} routes) written to {net}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="workbench", description="Petition supervision workbench (信访督查工作台)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -192,6 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     po.add_argument("name", nargs="?", default=None, help="a bundled name (2022, 2005, simplified, 12345) or a TOML path")
     po.add_argument("--copy", default=None, help="write a copy of the policy here, to edit for your locality")
     po.set_defaults(func=_policy)
+    b = sub.add_parser("blame", help="custody chains and blame: write the accountability workbook (责任倒查表)")
+    b.add_argument("paths", nargs="+")
+    b.add_argument("--out", default="责任倒查.xlsx", help="the Excel workbook to write")
+    b.add_argument("--policy", default=None, help="deadline policy name or TOML path (default: the configured one)")
+    b.add_argument("--as-of", dest="as_of", default=None, help="freeze 'today' (default: the ledger's latest moment)")
+    b.add_argument("--network", default=None, help="also write the transfer network: .gexf, .graphml or .json")
+    b.add_argument("--lang", choices=["zh", "en"], default=None)
+    b.set_defaults(func=_blame)
     args = p.parse_args(argv)
     return int(args.func(args) or 0)
 

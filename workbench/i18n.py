@@ -479,6 +479,62 @@ TEXT: dict[str, tuple[str, str]] = {
     "blame.urge.caveat": ("这是观察性比较，不是实验：被催办督办的案件往往本来就进展缓慢，分层与案龄段内比较是唯一的调整，差异可能反映这种选择，而不一定是催办的效果。",
                           "{caveat}"),
     "blame.ui.unavailable": ("该部分暂不可用：{error}", "not available: {error}"),
+    # the accountability workbook (workbench.views.blame_workbook; `workbench blame`)
+    "blame.sheet.about": ("说明", "About"),
+    "blame.sheet.units": ("单位问责", "Units"),
+    "blame.sheet.leaders": ("包案领导问责", "Leaders"),
+    "blame.sheet.buck": ("推诿单位对", "Buck-passing"),
+    "blame.sheet.attribution": ("超期责任明细", "Late days charged"),
+    "blame.sheet.chains": ("办理链条", "Custody chains"),
+    "blame.w.item": ("项目", "item"),
+    "blame.w.value": ("内容", "value"),
+    "blame.w.policy": ("时限规则", "deadline policy"),
+    "blame.w.as_of": ("统计截至", "as of"),
+    "blame.w.cases": ("信访件数", "cases"),
+    "blame.w.late_clocks": ("超期的时限（件·项）", "late clocks"),
+    "blame.w.rule": ("归责规则", "attribution rule"),
+    "blame.w.rule_text": ("每项时限超期的天数，按超期期间各单位（主办、复查复核机关）持有案件的时间比例分摊，每件的归责天数之和等于其超期天数；"
+                          "超期期间无人持有（记录缺口）的，归时限所属单位。",
+                          "each late clock's days are shared among the units (lead, review organ) in proportion to the "
+                          "time each held the case while it was late, so a case's charged days add up to its late days; "
+                          "late time when nobody held it (a gap in the log) goes to the unit the clock answers to."),
+    "blame.w.bounce": ("误转与推诿", "misrouting and refusal"),
+    "blame.w.bounce_text": ("被转出又转回（退回，或甲→乙→甲）的一段持有：持有单位正是最终办理单位的，视为推诿退回，计入该单位；否则视为转错单位，计入转出单位。",
+                            "a hold that came back where it came from (a return, or A→B→A): when the holder is the unit "
+                            "that finally handled the matter, it refused its own matter and is charged; otherwise the "
+                            "sender misrouted it and is charged."),
+    "blame.w.co": ("协办", "co-handling"),
+    "blame.w.co_text": ("主办单位的超期天数默认归主办单位；台账记录了责任分摊比例的，按比例分给超期期间参与协办的单位。",
+                        "the lead unit's late days stay with it, unless the ledger records 责任分摊 shares: then they "
+                        "are split with the co-handling units that held the case while it was late."),
+    "blame.w.buck": ("推诿得分", "buck-passing score"),
+    "blame.w.buck_text": ("往返件数 × 对等度 + 双方均退回的件数；“显著推诿”：往返率显著高于总体且双向往来。",
+                          "bounced cases × reciprocity + cases both refused; flagged: a bounce rate significantly above "
+                          "the overall one, passing both ways."),
+    "blame.x.case_id": ("信访件编号", "case"),
+    "blame.x.clock": ("时限", "clock"),
+    "blame.x.unit_name": ("归责单位", "unit charged"),
+    "blame.x.person_id": ("经办人", "handler"),
+    "blame.x.lead_person_id": ("包案领导", "responsible leader"),
+    "blame.x.late_days": ("归责超期天数", "late days charged"),
+    "blame.x.basis": ("依据", "basis"),
+    "blame.x.clock_days_late": ("该时限超期天数", "clock's days late"),
+    "blame.s.case_id": ("信访件编号", "case"),
+    "blame.s.seg": ("序号", "step"),
+    "blame.s.unit_name": ("持有单位", "unit"),
+    "blame.s.role": ("角色", "role"),
+    "blame.s.start": ("开始", "from"),
+    "blame.s.end": ("结束", "to"),
+    "blame.s.days_held": ("持有天数", "days held"),
+    "blame.s.days_overdue": ("其中超期天数", "of which late"),
+    "blame.s.ended_by": ("结束方式", "ended by"),
+    "blame.s.from_unit_id": ("来自", "from unit"),
+    "blame.s.to_unit_id": ("去向", "to unit"),
+    "blame.s.bounce": ("往返", "bounced"),
+    "blame.s.charged_unit_id": ("计入单位", "charged to"),
+    "blame.s.fault": ("性质", "fault"),
+    "blame.s.n_urged": ("催办督办次数", "urged"),
+    "blame.s.flags": ("记录问题", "log flags"),
 }
 
 

@@ -619,8 +619,9 @@ def accountability_table(table: pd.DataFrame, kind: str = "unit", top: int = 20,
     return out
 
 
-def table_html(df: pd.DataFrame, caption: str | None = None, max_rows: int = 200) -> str:
-    """A compact HTML table of any frame (index shown when it is named), every value escaped.
+def table_html(df: pd.DataFrame, caption: str | None = None, max_rows: int = 200, decimals: int = 1) -> str:
+    """A compact HTML table of any frame (index shown when it is named), every value escaped;
+    numbers in float columns all with ``decimals`` places, so a column reads evenly.
 
     >>> table_html(pd.DataFrame({"a": ["<b>"]}))[:40]
     "<div class='wb-table'><table style='bord"
@@ -633,11 +634,18 @@ def table_html(df: pd.DataFrame, caption: str | None = None, max_rows: int = 200
     th = "text-align:left;padding:2px 8px;border-bottom:1px solid #999;white-space:nowrap"
     head = (f"<th style='{th}'>{html.escape(str(shown.index.name))}</th>" if show_index else "") + "".join(
         f"<th style='{th}'>{html.escape(str(c))}</th>" for c in cols)
+    floats = [shown[c].dtype.kind == "f" for c in cols]
+    num = ";text-align:right"
+
+    def _float(v: object) -> str:
+        return "" if _missing(v) else f"{float(v):,.{decimals}f}"  # type: ignore[arg-type]
+
     body = []
     for idx, row in zip(shown.index, shown.itertuples(index=False), strict=True):
         td = "padding:2px 8px;border-bottom:1px solid #eee;white-space:nowrap"
         cells = f"<td style='{td}'>{html.escape(_cell(idx))}</td>" if show_index else ""
-        cells += "".join(f"<td style='{td}'>{html.escape(_cell(v))}</td>" for v in row)
+        cells += "".join(f"<td style='{td}{num if fl else ''}'>{html.escape(_float(v) if fl else _cell(v))}</td>"
+                         for v, fl in zip(row, floats, strict=True))
         body.append(f"<tr>{cells}</tr>")
     cap = f"<div style='margin:4px 0;color:#555'>{html.escape(caption)}</div>" if caption else ""
     return (f"<div class='wb-table'>{cap}<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr>"

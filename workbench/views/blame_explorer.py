@@ -55,7 +55,7 @@ class BlameExplorer:
     """Widgets over one Casebook: see the module docstring."""
 
     def __init__(self, book, policy: object = None, as_of: object = None, *, language: str | None = None,
-                 top: int = 20, width: int = 1000):
+                 top: int = 20, width: int = 940):
         from ..rules.clocks import default_as_of
 
         self.book = book

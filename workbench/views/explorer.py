@@ -67,7 +67,7 @@ class DelayExplorer:
     """Widgets over one Casebook: see the module docstring."""
 
     def __init__(self, book, policy: object = None, as_of: object = None, *, language: str | None = None,
-                 warn_days: int = 10, top: int = 25, width: int = 1000):
+                 warn_days: int = 10, top: int = 25, width: int = 940):
         from ..rules.policy import bundled_policies, load_policy
 
         self.book = book
