@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ._fast import isin
@@ -297,7 +298,15 @@ class Casebook:
     def _subset(self, cases: pd.DataFrame, applied: Mapping[str, object]) -> Casebook:
         self.ledger_as_of()
         ids = cases["case_id"]
-        ev = self.events.loc[isin(self.events["case_id"], ids).to_numpy()]
+        eci = self.__dict__.get("_event_case_index", {}).get((id(self.cases), id(self.events)))
+        idx = self.cases.index
+        if eci is not None and isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1:
+            # the events' case positions are known already: a gather, not a string lookup
+            keep = np.zeros(len(self.cases) + 1, dtype=bool)
+            keep[cases.index.to_numpy()] = True
+            ev = self.events.take(np.flatnonzero(keep[eci]))  # eci -1 (no case) reads the spare slot
+        else:
+            ev = self.events.loc[isin(self.events["case_id"], ids).to_numpy()]
         links = self.case_petitioners.loc[isin(self.case_petitioners["case_id"], ids).to_numpy()]
         pets = self.petitioners.loc[isin(self.petitioners["petitioner_id"], links["petitioner_id"]).to_numpy()]
         return replace(self, cases=cases.reset_index(drop=True), events=ev.reset_index(drop=True),

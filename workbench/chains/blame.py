@@ -175,43 +175,54 @@ class Blame:
         """The cases behind one figure of :meth:`by_unit` (give ``unit_id``) or :meth:`by_leader`
         (give ``lead_person_id``). ``measure``: a column name of the table (``late_days`` gives
         the cases with late days charged)."""
-        seg = self._segments()
+        cu = self.custody
+        case_ids = self.book.cases["case_id"]
+
+        def of(mask: np.ndarray) -> list[str]:
+            """Case ids of the segments in ``mask``, in segment order, each once."""
+            ci = cu.ci[mask]
+            _, first = np.unique(ci, return_index=True)
+            return case_ids.take(ci[np.sort(first)]).astype(str).tolist()
+
         if unit_id is not None:
-            mine = seg.loc[seg["unit_id"].astype(object) == unit_id]
+            hit = np.flatnonzero(np.asarray(cu.units, dtype=object) == unit_id)
+            u = int(hit[0]) if len(hit) else -2  # -2: a unit no segment mentions
+            returned = (cu.ended == 1) & (cu.role == 0)
             if measure in ("cases_held", "segments", "median_hold_days", "p90_hold_days"):
-                ids = mine["case_id"]
-            elif measure == "open_segments":
-                ids = mine.loc[mine["open"], "case_id"]
-            elif measure in ("late_days", "late_cases", "share_late_days", "late_days_refused", "late_days_misrouted"):
+                return of(cu.unit == u)
+            if measure == "open_segments":
+                return of((cu.unit == u) & cu.open)
+            if measure in ("late_days", "late_cases", "share_late_days", "late_days_refused", "late_days_misrouted"):
                 a = self.attribution
-                sel = (a["unit_id"].astype(object) == unit_id) & (a["late_days"] > 0)
+                sel = (a["unit_id"] == unit_id).to_numpy(dtype=bool, na_value=False) & (a["late_days"] > 0).to_numpy()
                 if measure in ("late_days_refused", "late_days_misrouted"):
-                    sel &= a["basis"] == measure.removeprefix("late_days_")
-                ids = a.loc[sel, "case_id"]
-            elif measure == "returns_sent":
-                ids = mine.loc[mine["ended_by"] == "returned", "case_id"]
-            elif measure == "returns_received":
-                ids = seg.loc[(seg["ended_by"] == "returned") & (seg["to_unit_id"].astype(object) == unit_id), "case_id"]
-            elif measure in ("bounces_caused", "days_lost_bouncing"):
-                ids = seg.loc[seg["bounce"] & (seg["charged_unit_id"].astype(object) == unit_id), "case_id"]
-            else:
-                raise ValueError(f"unknown measure {measure!r} for a unit; one of {_UNIT_MEASURES}")
-        elif lead_person_id is not None:
-            cases = self.book.cases
-            led = cases.loc[cases["lead_person_id"] == lead_person_id, "case_id"]
+                    sel &= (a["basis"] == measure.removeprefix("late_days_")).to_numpy()
+                return list(dict.fromkeys(a.loc[sel, "case_id"].astype(str).tolist()))
+            if measure == "returns_sent":
+                return of(returned & (cu.unit == u))
+            if measure == "returns_received":
+                return of(returned & (cu.receiver == u))
+            if measure in ("bounces_caused", "days_lost_bouncing"):
+                return of(cu.bounce & (cu.charged == u))
+            raise ValueError(f"unknown measure {measure!r} for a unit; one of {_UNIT_MEASURES}")
+        if lead_person_id is not None:
+            n = len(case_ids)
+            led = (self.book.cases["lead_person_id"] == lead_person_id).to_numpy(dtype=bool, na_value=False)
+            main = cu.role != 1
             if measure in ("cases", "median_hold_days", "p90_hold_days"):
-                ids = led
+                want = led
             elif measure in ("late_cases", "late_days", "late_share", "late_share_low"):
-                ids = led[led.isin(self.late.loc[self.late["days_late"] > 0, "case_id"])]
+                late = np.zeros(n, dtype=bool)
+                late[self.late_ci[self.late["days_late"].to_numpy() > 0]] = True
+                want = led & late
             elif measure in ("returned_cases", "bounce_cases", "open_cases"):
-                col = {"returned_cases": seg["ended_by"] == "returned", "bounce_cases": seg["bounce"],
-                       "open_cases": seg["open"]}[measure]
-                ids = led[led.isin(seg.loc[col, "case_id"])]
+                mask = {"returned_cases": main & (cu.ended == 1), "bounce_cases": cu.bounce,
+                        "open_cases": main & cu.open}[measure]
+                want = led & (np.bincount(cu.ci[mask], minlength=n) > 0)
             else:
                 raise ValueError(f"unknown measure {measure!r} for a leader; one of {_LEADER_MEASURES}")
-        else:
-            raise ValueError("give unit_id or lead_person_id")
-        return list(dict.fromkeys(ids.astype(str).tolist()))
+            return case_ids.take(np.flatnonzero(want)).astype(str).tolist()
+        raise ValueError("give unit_id or lead_person_id")
 
     def case(self, case_id: str) -> pd.DataFrame:
         """The attribution rows of one case (its blame chain in figures)."""

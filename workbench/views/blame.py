@@ -176,7 +176,7 @@ def chain_data(book: Casebook, case_id: str, policy: object = None, as_of: objec
     if not len(hit):
         raise KeyError(f"case {case_id!r} is not in this casebook")
     now = pd.Timestamp(as_of) if as_of is not None else default_as_of(book)
-    sub = book.where(cases=[case_id])
+    sub = _one_case(book, hit)
     seg = custody(sub, policy, now).reset_index(drop=True)
     unit_names = {str(k): str(v) for k, v in names(book, "units").items() if not _missing(v)}
     person_names = {str(k): str(v) for k, v in names(book, "people").items() if not _missing(v)}
@@ -225,6 +225,26 @@ def chain_data(book: Casebook, case_id: str, policy: object = None, as_of: objec
     labels = {k.name: (k.label("zh"), k.label("en")) for k in pol.clocks}
     return ChainData(case_id, case, seg, ck, late, events, att.reset_index(drop=True), now, unit_names, person_names,
                      withheld, labels)
+
+
+def _one_case(book: Casebook, hit: pd.DataFrame) -> Casebook:
+    """The one-case book a chain is computed on: its case row and its events (found by position,
+    no string lookup over the log), the reference tables whole, no petitioner records (a chain
+    is about the units), and the whole ledger's ``as_of``."""
+    from dataclasses import replace
+
+    from ..rules.clocks import event_case_index
+
+    book.ledger_as_of()
+    idx = book.cases.index
+    if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and len(book.events):
+        rows = np.flatnonzero(event_case_index(book) == int(hit.index[0]))
+        events = book.events.take(rows)
+    else:
+        events = book.events.loc[(book.events["case_id"].astype(str) == str(hit["case_id"].iloc[0])).to_numpy()]
+    return replace(book, cases=hit.iloc[:1].reset_index(drop=True), events=events.reset_index(drop=True),
+                   case_petitioners=book.case_petitioners.iloc[:0], petitioners=book.petitioners.iloc[:0],
+                   filters={**dict(book.filters), "cases": "one case"})
 
 
 def most_overdue_case(blame, lead_person_id: str | None = None) -> str | None:
