@@ -30,6 +30,8 @@ class Config:
     policy: deadline policy name or TOML path (used by the clocks).
     headers / vocab: extra alias files extending the bundled ones.
     pseudonym_key_file: where the analyst's pseudonym key lives.
+    identity_overrides: the supervisor's file of must-link / cannot-link decisions on petitioner
+    records (applied by ``workbench.resolve_persons`` on every load).
     """
 
     language: str = "zh"
@@ -38,6 +40,7 @@ class Config:
     headers: str | None = None
     vocab: str | None = None
     pseudonym_key_file: str | None = None
+    identity_overrides: str | None = None
 
     @classmethod
     def resolve(
