@@ -24,27 +24,23 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.networks.export import (
-    flatten_attributes,
-    to_cytoscape,
-    to_gexf,
-    to_graphml,
-    write_cytoscape,
-)
-from workbench.networks.investigation import (
+from workbench.networks import (
+    accountability_network,
     centrality,
     communities,
     ego_network,
+    flatten_attributes,
     investigation_graph,
-    shortest_path,
-    time_respecting_path,
-)
-from workbench.networks.transfer import (
-    accountability_network,
     leader_table,
     leader_unit_network,
     routing_edges,
+    shortest_path,
+    time_respecting_path,
+    to_cytoscape,
+    to_gexf,
+    to_graphml,
     transfer_network,
+    write_cytoscape,
 )
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..i18n import lang, text
 from ..vocab import label
-from .delays import _GREY, _RED, _layout, _n, _pct, _tint, _unique_labels
+from .delays import _GREY, _RED, _layout, _n, _pct, _tint, _unique_labels, mark_lines
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -419,13 +419,7 @@ def chain_figure(data: ChainData, language: str | None = None) -> go.Figure:
     lo, hi = min(times), max(times)
     pad = max((hi - lo) * 0.03, pd.Timedelta(days=1))
     lo, hi = lo - pad, hi + pad
-    for i, (x, lab, colour, name) in enumerate(sorted(marks, key=lambda m: m[0])):
-        fig.add_shape(type="line", x0=_iso(x), x1=_iso(x), y0=0, y1=1, yref="paper", name=name,
-                      line={"color": colour, "width": 1.5 if name != "as_of" else 1, "dash": "dash" if name != "as_of" else "dot"})
-        right = (x - lo) / (hi - lo) > 0.6
-        fig.add_annotation(x=_iso(x), y=1, yref="paper", yshift=6 + 19 * i, text=html.escape(lab), showarrow=False,
-                           xanchor="right" if right else "left", yanchor="bottom", font={"size": 11, "color": colour},
-                           name=name)
+    mark_lines(fig, marks, lo, hi)
     c = d.case
     info = " · ".join(html.escape(x) for x in (
         str(c.get("category_l1") or "") if not _missing(c.get("category_l1")) else "",

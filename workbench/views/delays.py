@@ -401,6 +401,20 @@ def _dur(days: float, lg: str) -> str:
     return text("fig.hours_n", lg, hours=d * 24) if d < 1 else text("fig.days_n", lg, days=d)
 
 
+def mark_lines(fig: go.Figure, marks: list, lo: pd.Timestamp, hi: pd.Timestamp) -> None:
+    """Dated marks on a timeline: (time, label, colour, name) each a vertical line across the plot
+    (dashed; dotted for ``as_of``) with its label above, stacked so labels never overlap and
+    right-aligned in the right part of the axis [lo, hi]."""
+    for i, (x, lab, colour, name) in enumerate(sorted(marks, key=lambda m: m[0])):
+        at = pd.Timestamp(x).strftime("%Y-%m-%d %H:%M:%S")
+        fig.add_shape(type="line", x0=at, x1=at, y0=0, y1=1, yref="paper", name=name,
+                      line={"color": colour, "width": 1.5 if name != "as_of" else 1, "dash": "dash" if name != "as_of" else "dot"})
+        right = (x - lo) / (hi - lo) > 0.6
+        fig.add_annotation(x=at, y=1, yref="paper", yshift=6 + 19 * i, text=html.escape(lab), showarrow=False,
+                           xanchor="right" if right else "left", yanchor="bottom", font={"size": 11, "color": colour},
+                           name=name)
+
+
 def case_timeline_figure(book: Casebook, case_id: str, policy: object = None, as_of: object = None,
                          language: str | None = None) -> go.Figure:
     """Gantt of one case: a bar per step (登记→转送→…→办结→复查→复核; running steps hatched and
@@ -517,13 +531,7 @@ def case_timeline_figure(book: Casebook, case_id: str, policy: object = None, as
     lo, hi = min(times), max(times)
     pad = max((hi - lo) * 0.04, pd.Timedelta(days=1))
     lo, hi = lo - pad, hi + pad * 4  # room on the right for the bar labels
-    for i, (x, lab, colour, name) in enumerate(sorted(marks, key=lambda m: m[0])):
-        fig.add_shape(type="line", x0=iso(x), x1=iso(x), y0=0, y1=1, yref="paper", name=name,
-                      line={"color": colour, "width": 1.5 if name != "as_of" else 1, "dash": "dash" if name != "as_of" else "dot"})
-        right = (x - lo) / (hi - lo) > 0.6
-        fig.add_annotation(x=iso(x), y=1, yref="paper", yshift=6 + 19 * i, text=html.escape(lab), showarrow=False,
-                           xanchor="right" if right else "left", yanchor="bottom", font={"size": 11, "color": colour},
-                           name=name)
+    mark_lines(fig, marks, lo, hi)
     info = " · ".join(html.escape(x) for x in (
         str(case.get("category_l1") or ""), uname(case.get("responsible_unit_id")),
         text("fig.received", lg, date=pd.Timestamp(case["received_at"]).strftime("%Y-%m-%d")) if not pd.isna(case.get("received_at")) else "",
