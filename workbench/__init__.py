@@ -19,7 +19,8 @@ from .quality import LoadError
 __all__ = ["Casebook", "Config", "LoadError", "get_config", "load", "set_config", "sample",
            "clocks", "kpis", "load_policy", "stage_durations", "stage_summary", "aging", "warnings_due", "ranking",
            "rule_checks", "custody", "attribute_blame", "buck_passing", "transfer_network", "accountability_network",
-           "investigation_graph", "directly_follows", "variants", "handover", "urging_effect"]
+           "investigation_graph", "directly_follows", "variants", "handover", "urging_effect",
+           "resolve_persons", "repeat_matters", "petitioner_groups"]
 
 #: analysis functions, imported on first use (``workbench.clocks(book)``)
 _LAZY = {
@@ -42,6 +43,9 @@ _LAZY = {
     "variants": ".chains.process",
     "handover": ".chains.process",
     "urging_effect": ".chains.urging",
+    "resolve_persons": ".identity.resolve",
+    "repeat_matters": ".identity.repeats",
+    "petitioner_groups": ".identity.groups",
 }
 __version__ = "0.1.0"
 

@@ -5,7 +5,7 @@ Every chart is a pure data function (a DataFrame out) plus a ``*_figure`` functi
 
 from __future__ import annotations
 
-from . import blame
+from . import blame, persons
 from .blame_explorer import BlameExplorer, explore_blame
 from .delays import (
     aging_figure,
@@ -28,10 +28,12 @@ from .overview import (
     top_categories,
     top_categories_figure,
 )
+from .persons_explorer import PersonsExplorer, explore_persons
 
 __all__ = [
     "BlameExplorer",
     "DelayExplorer",
+    "PersonsExplorer",
     "blame",
     "explore_blame",
     "aging_figure",
@@ -40,11 +42,13 @@ __all__ = [
     "cases_by_region",
     "cases_table_html",
     "explore_delays",
+    "explore_persons",
     "key_figures",
     "kpi_panel_figure",
     "late_by_unit_month",
     "late_heatmap_figure",
     "monthly_channel_figure",
+    "persons",
     "ranking_figure",
     "region_figure",
     "setup",
