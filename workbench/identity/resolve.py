@@ -101,7 +101,7 @@ POINTS: dict[str, dict[str, float]] = {
 _ID_WORDS = {"equal": "身份证号一致", "equal_unchecked": "身份证号一致（校验位不符）",
              "one_digit": "身份证号仅差一位（疑录入错误）", "conflict": "身份证号不同",
              "differ": "身份证号不同（其一校验不符）", "none": ""}
-_PHONE_WORDS = {"equal": "同一电话", "hub": "共用电话（多人使用）", "differ": "", "none": ""}
+_PHONE_WORDS = {"equal": "同一电话", "hub": "同一电话（该号码登记过不同姓名）", "differ": "", "none": ""}
 _ADDR_WORDS = {"household": "同一住址", "village": "同村（社区）", "county": "", "other_county": "不同县区",
                "none": ""}
 _FLAG_ORDER = ("conflicting_ids", "cannot_link", "hub_phone", "id_only")
