@@ -318,3 +318,16 @@ def test_accuracy_on_the_sample(sample_book):
     assert p.persons["id_number"].notna().sum() > 10000
     cp = p.case_persons
     assert len(cp) == len(sample_book.book.case_petitioners) and cp["person_key"].notna().all()
+
+
+@pytest.mark.slow
+def test_accuracy_on_a_second_city():
+    """Not tuned to the bundled sample: another generated city (other seed, other size) meets
+    the same targets."""
+    import workbench as wb
+
+    book, truth = wb.sample.generate(8000, seed=23)
+    p = resolve_persons(book)
+    acc = accuracy(p.records.set_index("petitioner_id")["person_key"], truth.record_to_person())
+    assert acc["pair_precision"] >= 0.98 and acc["pair_recall"] >= 0.95
+    assert acc["bcubed_precision"] >= 0.98 and acc["bcubed_recall"] >= 0.95
