@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..i18n import lang, text
 from ..rules.delays import names
-from .explorer import DelayExplorer
+from .explorer import DelayExplorer, ExplorerShell
 
 if TYPE_CHECKING:
     from .blame import ChainData
@@ -51,8 +51,10 @@ def story_html(story: str) -> str:
     return '<div class="wb-story">' + "".join(paras) + "</div>"
 
 
-class BlameExplorer:
+class BlameExplorer(ExplorerShell):
     """Widgets over one Casebook: see the module docstring."""
+
+    _static_key = "blame.ui.static"
 
     def __init__(self, book, policy: object = None, as_of: object = None, *, language: str | None = None,
                  top: int = 20, width: int = 940):
@@ -249,20 +251,6 @@ class BlameExplorer:
             self._draw_accountability()
 
     # ------------------------------------------------------------------ widgets
-
-    def widget(self):
-        """The explorer as one ipywidgets box (built on first use)."""
-        if not self._widgets_built:
-            self._build()
-        return self._box
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        # a saved page has no kernel: say so instead of the widget's Python repr
-        bundle = self.widget()._repr_mimebundle_()
-        bundle["text/plain"] = text("blame.ui.static", self.language)
-        display(bundle, raw=True)
 
     def _build(self) -> None:
         import ipywidgets as w

@@ -22,7 +22,7 @@ from ..i18n import lang, text
 from ..rules.cube import Filters, KPICube
 from ..rules.delays import names
 
-__all__ = ["DelayExplorer", "explore_delays", "period_options", "region_options", "unit_options"]
+__all__ = ["DelayExplorer", "ExplorerShell", "explore_delays", "period_options", "region_options", "unit_options"]
 
 _ALL = "__all__"
 
@@ -63,7 +63,37 @@ def unit_options(book, language: str, limit: int = 400) -> list[tuple[str, objec
     return opts
 
 
-class DelayExplorer:
+class ExplorerShell:
+    """What every explorer shares: its ipywidgets box, built on first use by ``_build``, and — in a
+    saved page, which has no kernel — a line (``_static_key``) saying it needs a running JupyterLab
+    instead of the widget's Python repr."""
+
+    _static_key: str | None = None
+    _widgets_built: bool
+    _box: Any
+    language: str
+
+    def _build(self) -> None:  # pragma: no cover - every explorer has its own
+        raise NotImplementedError
+
+    def widget(self):
+        """The explorer as one ipywidgets box (built on first use)."""
+        if not self._widgets_built:
+            self._build()
+        return self._box
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        if self._static_key is None:
+            display(self.widget())
+            return
+        bundle = self.widget()._repr_mimebundle_()
+        bundle["text/plain"] = text(self._static_key, self.language)
+        display(bundle, raw=True)
+
+
+class DelayExplorer(ExplorerShell):
     """Widgets over one Casebook: see the module docstring."""
 
     def __init__(self, book, policy: object = None, as_of: object = None, *, language: str | None = None,
@@ -221,17 +251,6 @@ class DelayExplorer:
         return fig
 
     # ------------------------------------------------------------------ widgets
-
-    def widget(self):
-        """The explorer as one ipywidgets box (built on first use)."""
-        if not self._widgets_built:
-            self._build()
-        return self._box
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget())
 
     def _build(self) -> None:
         import ipywidgets as w

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..i18n import lang, text
 from . import persons as P
-from .explorer import DelayExplorer
+from .explorer import DelayExplorer, ExplorerShell
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -35,10 +35,12 @@ __all__ = ["PersonsExplorer", "explore_persons"]
 _TABS = ("unresolved", "person", "groups", "escalation", "repeats")
 
 
-class PersonsExplorer:
+class PersonsExplorer(ExplorerShell):
     """Widgets over one Casebook: see the module docstring. ``persons`` / ``repeats`` /
     ``groups`` are computed on first use when not given (``overrides``: the supervisor's
     merge/split decisions file, applied by :func:`workbench.resolve_persons`)."""
+
+    _static_key = "person.ui.static"
 
     def __init__(self, book, persons=None, repeats=None, groups=None, *, overrides: str | None = None,
                  language: str | None = None, role: str | None = None, top: int = 30, width: int = 940):
@@ -273,20 +275,6 @@ class PersonsExplorer:
                                       .update_layout(width=self.width))
 
     # ------------------------------------------------------------------ widgets
-
-    def widget(self):
-        """The explorer as one ipywidgets box (built on first use)."""
-        if not self._widgets_built:
-            self._build()
-        return self._box
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        # a saved page has no kernel: say so instead of the widget's Python repr
-        bundle = self.widget()._repr_mimebundle_()
-        bundle["text/plain"] = text("person.ui.static", self.language)
-        display(bundle, raw=True)
 
     def _select_tab(self, kind: str) -> None:
         i = _TABS.index(kind)
