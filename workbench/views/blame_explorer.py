@@ -79,11 +79,6 @@ class BlameExplorer(ExplorerShell):
 
     # ------------------------------------------------------------------ model (computed once, on first use)
 
-    def _get(self, key: str, make):
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
-
     @property
     def blame(self):
         """The :class:`~workbench.chains.blame.Blame` of the book."""

@@ -13,6 +13,7 @@ drive the explorer without a browser.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -71,10 +72,15 @@ class ExplorerShell:
     _static_key: str | None = None
     _widgets_built: bool
     _box: Any
+    _build: Callable[[], None]  # every explorer lays out its own widgets
     language: str
 
-    def _build(self) -> None:  # pragma: no cover - every explorer has its own
-        raise NotImplementedError
+    def _get(self, key: str, make: Callable[[], Any]) -> Any:
+        """A model computed once, on first use, and remembered (``self._cache``)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
 
     def widget(self):
         """The explorer as one ipywidgets box (built on first use)."""

@@ -75,11 +75,6 @@ class PersonsExplorer(ExplorerShell):
 
     # ------------------------------------------------------------------ model (computed once)
 
-    def _get(self, key: str, make):
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
-
     @property
     def persons(self):
         """The resolution of the book's petitioner records (:func:`workbench.resolve_persons`)."""
