@@ -1041,10 +1041,15 @@ def escalation_figure(flows: pd.DataFrame, language: str | None = None, measure:
                    for t in flows["target"]]
     hover = [text("person.flow.hover", lg, src=word(s), dst=word(t), matters=_n(m), persons=_n(p))
              for s, t, m, p in zip(flows["source"], flows["target"], flows["matters"], flows["persons"], strict=True)]
+    # the two end nodes stacked by their sizes, so the larger never runs off the figure
+    into_end = flows.groupby("target")[measure].sum()
+    v_open, v_closed = float(into_end.get("open", 0)), float(into_end.get("closed", 0))
+    f_open = v_open / (v_open + v_closed) if v_open + v_closed else 0.5
+    end_y = {"open": 0.05 + 0.85 * f_open / 2, "closed": 0.1 + 0.85 * f_open + 0.85 * (1 - f_open) / 2}
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         node={"label": node_labels, "color": [colours[v] for v in nodes], "pad": 18, "thickness": 16,
-              "x": [xs[v] for v in nodes], "y": [0.3 + 0.4 * (v == "closed") if v in ("open", "closed") else 0.5 for v in nodes],
+              "x": [xs[v] for v in nodes], "y": [end_y.get(v, 0.5) for v in nodes],
               "hovertemplate": "%{label}<extra></extra>"},
         link={"source": [idx[s] for s in flows["source"]], "target": [idx[t] for t in flows["target"]],
               "value": flows[measure].astype(float).tolist(), "color": link_colour,
