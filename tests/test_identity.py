@@ -134,8 +134,8 @@ def test_family_phone_does_not_chain_family_members():
     p = resolve_persons(book)
     assert _groups(p) == {frozenset({"R1", "R3"}), frozenset({"R2", "R4"})}
     # the phone carries two different names: a hub, +2 not +5
-    assert "共用电话" in _pair_evidence(p, "R1", "R3")
-    # 姓名不同 -8 + 共用电话 +2 + 同一住址 +4 + 同村 = -1: not even a near miss worth review
+    assert "该号码登记过不同姓名" in _pair_evidence(p, "R1", "R3")
+    # 姓名不同 -8 + 同一电话（登记过不同姓名）+2 + 同一住址 +4 + 同村 = -1: not even a near miss worth review
     pairs = set(zip(p.links["petitioner_id_a"], p.links["petitioner_id_b"], strict=True))
     assert pairs == {("R1", "R3"), ("R2", "R4")}
 
