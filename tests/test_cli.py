@@ -38,10 +38,11 @@ def test_render_all_notebooks_on_a_small_ledger(tmp_path, capsys):
     write_sample(tmp_path / "s", n_cases=1500, seed=5)
     assert main(["render", "--all", "--data", str(tmp_path / "s"), "--out", str(tmp_path / "out")]) == 0
     pages = sorted(p.name for p in (tmp_path / "out").glob("*.html"))
-    assert pages == ["00_start_here.html", "01_delays.html", "02_blame_chains.html", "03_repeat_petitioners.html"]
+    assert pages == ["00_start_here.html", "01_delays.html", "02_blame_chains.html", "03_repeat_petitioners.html",
+                     "04_hotspots.html"]
     for p in (tmp_path / "out").glob("*.html"):
         assert external_references(p.read_text(encoding="utf-8")) == []
-    assert capsys.readouterr().out.count("rendered ") == 4
+    assert capsys.readouterr().out.count("rendered ") == 5
     with pytest.raises(SystemExit, match="no notebook"):
         main(["render", "--notebook", "99_nothing"])
 

@@ -20,7 +20,7 @@ __all__ = ["Casebook", "Config", "LoadError", "get_config", "load", "set_config"
            "clocks", "kpis", "load_policy", "stage_durations", "stage_summary", "aging", "warnings_due", "ranking",
            "rule_checks", "custody", "attribute_blame", "buck_passing", "transfer_network", "accountability_network",
            "investigation_graph", "directly_follows", "variants", "handover", "urging_effect",
-           "resolve_persons", "repeat_matters", "petitioner_groups"]
+           "resolve_persons", "repeat_matters", "petitioner_groups", "issue_cube", "spike_alerts", "hot_issues"]
 
 #: analysis functions, imported on first use (``workbench.clocks(book)``)
 _LAZY = {
@@ -46,6 +46,9 @@ _LAZY = {
     "resolve_persons": ".identity.resolve",
     "repeat_matters": ".identity.repeats",
     "petitioner_groups": ".identity.groups",
+    "issue_cube": ".hotspots.cube",
+    "spike_alerts": ".hotspots.alerts",
+    "hot_issues": ".hotspots.topics",
 }
 __version__ = "0.1.0"
 

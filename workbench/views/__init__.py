@@ -5,7 +5,7 @@ Every chart is a pure data function (a DataFrame out) plus a ``*_figure`` functi
 
 from __future__ import annotations
 
-from . import blame, persons
+from . import blame, hotspots, persons
 from .blame_explorer import BlameExplorer, explore_blame
 from .delays import (
     aging_figure,
@@ -18,6 +18,7 @@ from .delays import (
     stage_box_figure,
 )
 from .explorer import DelayExplorer, explore_delays
+from .hotspots_explorer import HotspotsExplorer, explore_hotspots
 from .overview import (
     cases_by_month_channel,
     cases_by_region,
@@ -33,6 +34,7 @@ from .persons_explorer import PersonsExplorer, explore_persons
 __all__ = [
     "BlameExplorer",
     "DelayExplorer",
+    "HotspotsExplorer",
     "PersonsExplorer",
     "blame",
     "explore_blame",
@@ -42,11 +44,13 @@ __all__ = [
     "cases_by_region",
     "cases_table_html",
     "explore_delays",
+    "explore_hotspots",
     "explore_persons",
     "key_figures",
     "kpi_panel_figure",
     "late_by_unit_month",
     "late_heatmap_figure",
+    "hotspots",
     "monthly_channel_figure",
     "persons",
     "ranking_figure",
