@@ -17,9 +17,8 @@ The ledger is generated once and cached as a loaded Casebook (pickle) under benc
 
 from __future__ import annotations
 
-import argparse
-
-from bench_clocks import PEAK, _run, prepare
+from bench_clocks import PEAK, _run, arguments, cached_book
+from bench_clocks import line as row
 
 WORKBENCH = PEAK + """
 import json, pickle, sys, time
@@ -73,16 +72,13 @@ print(json.dumps(out))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=1_000_000)
-    ap.add_argument("--seed", type=int, default=11)
-    args = ap.parse_args()
-    path = prepare(args.cases, args.seed)
+    args = arguments().parse_args()
+    path = cached_book(args)
     wb = _run(WORKBENCH, str(path))
     base = _run(BASELINE, str(path))
 
     def line(what: str, secs: float, target: str = "", ratio: str = "") -> None:
-        print(f"{what:52} {secs:10.3f} {ratio:>8} {target:>10}")
+        row(what, secs, target, ratio, width=52)
 
     print(f"{args.cases:,} cases; {wb['segments']:,} custody segments; {wb['late_clocks']:,} late clocks; "
           f"{wb['attribution_rows']:,} attribution rows ({wb['unbalanced']} not adding up); peak {wb['peak_gb']:.1f} GB "

@@ -139,17 +139,29 @@ def prepare(n_cases: int, seed: int) -> Path:
     return path
 
 
-def main() -> None:
+def arguments(cases: int = 1_000_000) -> argparse.ArgumentParser:
+    """The options every benchmark on the cached book shares: ``--cases`` and ``--seed``."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=1_000_000)
+    ap.add_argument("--cases", type=int, default=cases)
     ap.add_argument("--seed", type=int, default=11)
-    args = ap.parse_args()
-    path = prepare(args.cases, args.seed)
+    return ap
+
+
+def cached_book(args: argparse.Namespace) -> Path:
+    """The pickled book for ``--cases``/``--seed`` (generated on first use)."""
+    return prepare(args.cases, args.seed)
+
+
+def line(what: str, secs: float, target: str = "", ratio: str = "", width: int = 48) -> None:
+    """One row of a benchmark's table: what, seconds, ratio against the baseline, target."""
+    print(f"{what:{width}} {secs:10.3f} {ratio:>8} {target:>10}")
+
+
+def main() -> None:
+    args = arguments().parse_args()
+    path = cached_book(args)
     wb = _run(WORKBENCH, str(path))
     base = _run(BASELINE, str(path))
-
-    def line(what: str, secs: float, target: str = "", ratio: str = "") -> None:
-        print(f"{what:48} {secs:10.3f} {ratio:>8} {target:>10}")
 
     print(f"{args.cases:,} cases; {wb['clock_rows']:,} clock rows; cube {wb['cube_rows']:,} rows; peak {wb['peak_gb']:.1f} GB "
           f"(baseline process {base['peak_gb']:.1f} GB)")

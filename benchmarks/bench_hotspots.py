@@ -11,13 +11,12 @@ slice times (target: milliseconds) and a drill-down to case ids.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_clocks import PEAK, _run, prepare
+from bench_clocks import PEAK, _run, arguments, cached_book
 
 __all__ = ["main"]
 
@@ -60,11 +59,9 @@ print(json.dumps(out))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=1_000_000)
-    ap.add_argument("--seed", type=int, default=11)
+    ap = arguments()
     args = ap.parse_args()
-    r = _run(CODE, str(prepare(args.cases, args.seed)))
+    r = _run(CODE, str(cached_book(args)))
     together = r["cube_cold"] + r["alerts_county"] + r["alerts_township"]
     ok = "ok" if together < 10 else "MISSED"
     print(f"{args.cases:,} cases; cube {r['cells']:,} cells over {r['periods']} months; peak {r['peak_gb']:.1f} GB")

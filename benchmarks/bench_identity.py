@@ -27,7 +27,6 @@ connected components. It runs in a fresh process too, timed from the records to 
 
 from __future__ import annotations
 
-import argparse
 import json
 import pickle
 import sys
@@ -35,7 +34,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_clocks import PEAK, _run, prepare  # noqa: E402
+from bench_clocks import PEAK, _run, arguments, cached_book  # noqa: E402
 
 ROOT = HERE.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -138,9 +137,7 @@ def _city(n_cases: int, seed: int) -> tuple[Path, Path]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=1_000_000)
-    ap.add_argument("--seed", type=int, default=11)
+    ap = arguments()
     ap.add_argument("--city-seed", type=int, default=23)
     ap.add_argument("--no-splink", action="store_true")
     args = ap.parse_args()
@@ -150,7 +147,7 @@ def main() -> None:
         rows.append((name, "workbench", _run(OURS, str(book), str(truth))))
         if not args.no_splink:
             rows.append((name, "splink", _run(SPLINK, str(book), str(truth))))
-    big = prepare(args.cases, args.seed)
+    big = cached_book(args)
     rows.append((f"{args.cases:,} cases", "workbench", _run(OURS, str(big))))
     if not args.no_splink:
         rows.append((f"{args.cases:,} cases", "splink", _run(SPLINK, str(big))))

@@ -18,14 +18,13 @@ which includes the loaded book) is its own. Printed:
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_clocks import PEAK, _run, prepare  # noqa: E402  (one cached-book builder for all benchmarks)
+from bench_clocks import PEAK, _run, arguments, cached_book  # noqa: E402  (one cached-book builder for all benchmarks)
 
 OURS = PEAK + """
 import json, pickle, sys, time, dataclasses
@@ -83,12 +82,10 @@ print(json.dumps(out))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=200_000)
-    ap.add_argument("--seed", type=int, default=11)
+    ap = arguments(200_000)
     ap.add_argument("--no-pm4py", action="store_true", help="time the workbench side only")
     args = ap.parse_args()
-    path = prepare(args.cases, args.seed)
+    path = cached_book(args)
     with tempfile.TemporaryDirectory() as tmp:
         counts = str(Path(tmp) / "counts.json")
         ours = _run(OURS, str(path), counts)

@@ -11,12 +11,11 @@ cache.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 from pathlib import Path
 
-from bench_clocks import PEAK, _run, prepare
+from bench_clocks import PEAK, _run, arguments, cached_book
 
 __all__ = ["main"]
 
@@ -44,11 +43,9 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=1_000_000)
-    ap.add_argument("--seed", type=int, default=11)
+    ap = arguments()
     args = ap.parse_args()
-    path = prepare(args.cases, args.seed)
+    path = cached_book(args)
     cache = Path(tempfile.mkdtemp(prefix="wb_tokens_"))
     try:
         steps = [("ledger lexicon (domain dictionary)", "lexicon"),

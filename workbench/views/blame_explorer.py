@@ -351,14 +351,11 @@ class BlameExplorer(ExplorerShell):
         k = "u" if self.kind == "unit" else "l"
         opts = [(text(f"blame.{k}.{m}", self.language), m) for m in
                 (_UNIT_MEASURES if self.kind == "unit" else _LEADER_MEASURES)]
-        self._syncing = True
-        try:
+        with self._quietly():
             self._w_measure.options = opts
             self._w_measure.value = self.measure
             if self._w_kind.value != self.kind:
                 self._w_kind.value = self.kind
-        finally:
-            self._syncing = False
 
     def _on_measure(self, change) -> None:
         if getattr(self, "_syncing", False) or change["new"] is None:
@@ -468,12 +465,7 @@ class BlameExplorer(ExplorerShell):
         opts = [(f"{r.case_id} · {r.received_at:%Y-%m-%d} · {nm.get(r.responsible_unit_id, r.responsible_unit_id)} · "
                  f"{r.category_l1 if isinstance(r.category_l1, str) else ''}", str(r.case_id))
                 for r in rows.head(500).itertuples()]
-        self._picking = True
-        try:
-            self._w_cases.options = opts
-            self._w_cases.value = None
-        finally:
-            self._picking = False
+        self._set_options(self._w_cases, opts)
         rows = rows.assign(unit_name=rows["responsible_unit_id"].map(nm).fillna(rows["responsible_unit_id"]),
                            leader_name=rows["lead_person_id"].map(names(self.book, "people")))
         cols = ["case_id", "received_at", "category_l1", "category_l2", "unit_name", "leader_name", "replied_at",
@@ -481,7 +473,7 @@ class BlameExplorer(ExplorerShell):
         self._list_html.value = cases_table_html(rows, [x for x in cols if x in rows], language=self.language)
 
     def _on_case_pick(self, change) -> None:
-        if getattr(self, "_picking", False) or not change["new"]:
+        if getattr(self, "_syncing", False) or not change["new"]:
             return
         self.show_case(change["new"])
         self._tabs.selected_index = self._tab_kinds.index("chain")

@@ -13,7 +13,8 @@ drive the explorer without a browser.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,23 @@ class ExplorerShell:
     _box: Any
     _build: Callable[[], None]  # every explorer lays out its own widgets
     language: str
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Widget values the explorer sets itself, not the user: the change handlers, which check
+        ``_syncing``, let them pass (nesting keeps the outer state)."""
+        before = getattr(self, "_syncing", False)
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = before
+
+    def _set_options(self, widget: Any, options: list, value: Any = None) -> None:
+        """Fill a picker and set its value without the explorer reacting to it."""
+        with self._quietly():
+            widget.options = options
+            widget.value = value
 
     def _get(self, key: str, make: Callable[[], Any]) -> Any:
         """A model computed once, on first use, and remembered (``self._cache``)."""

@@ -334,15 +334,10 @@ class HotspotsExplorer(ExplorerShell):
 
         a = self.alerts()
         L = self.language
-        self._picking = True
-        try:
-            self._w_alert.options = [
-                (f"{i + 1}. {r.get('region_name', self._region(r['region']))} · {r['category']} · {r['period']} · "
-                 f"{int(r['observed'])} / {float(r['expected']):.1f}", i)
-                for i, (_, r) in enumerate(a.head(200).iterrows())]
-            self._w_alert.value = None
-        finally:
-            self._picking = False
+        self._set_options(self._w_alert, [
+            (f"{i + 1}. {r.get('region_name', self._region(r['region']))} · {r['category']} · {r['period']} · "
+             f"{int(r['observed'])} / {float(r['expected']):.1f}", i)
+            for i, (_, r) in enumerate(a.head(200).iterrows())])
         attrs = a.attrs
         method = text("hot.ui.method", L, method=attrs.get("method", "—"), tests=f"{attrs.get('tests', 0):,}",
                       fa=f"{float(attrs.get('false_alarms_per_year', float('nan'))):.1f}") if attrs else ""
@@ -361,13 +356,8 @@ class HotspotsExplorer(ExplorerShell):
         from .hotspots import hot_issues_table
 
         h = self.hot()
-        self._picking = True
-        try:
-            self._w_issue.options = [(f"{i + 1}. {r.label} · {int(r.n_cases)}", str(r.issue_id))
-                                     for i, r in enumerate(h.itertuples())]
-            self._w_issue.value = None
-        finally:
-            self._picking = False
+        self._set_options(self._w_issue, [(f"{i + 1}. {r.label} · {int(r.n_cases)}", str(r.issue_id))
+                                          for i, r in enumerate(h.itertuples())])
         self._issue_html.value = table_html(hot_issues_table(h, self.region_names(), summaries=self.summaries(),
                                                              top=self.top, language=self.language))
 
@@ -393,12 +383,12 @@ class HotspotsExplorer(ExplorerShell):
 
     # pickers and clicks: plotly gives the clicked points' indices; customdata carries the keys
     def _on_alert_pick(self, change) -> None:
-        if getattr(self, "_picking", False) or change["new"] is None:
+        if getattr(self, "_syncing", False) or change["new"] is None:
             return
         self.list_alert(int(change["new"]))
 
     def _on_issue_pick(self, change) -> None:
-        if getattr(self, "_picking", False) or not change["new"]:
+        if getattr(self, "_syncing", False) or not change["new"]:
             return
         self.list_issue(str(change["new"]))
 

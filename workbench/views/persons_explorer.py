@@ -250,11 +250,8 @@ class PersonsExplorer(ExplorerShell):
                                    repeats=self.repeats)
             self._group_html.value = P.table_html(prof) + story_html(self.group_story)
             if self._w_group.value != str(gid) and str(gid) in [v for _, v in self._w_group.options]:
-                self._syncing = True
-                try:
+                with self._quietly():
                     self._w_group.value = str(gid)
-                finally:
-                    self._syncing = False
             self._select_tab("groups")
         return fig
 
@@ -366,12 +363,7 @@ class PersonsExplorer(ExplorerShell):
         opts = [(f"{r}. {who} · {c1}/{c2} · {n}{'件' if L != 'en' else ' cases'}", str(k))
                 for r, who, c1, c2, n, k in zip(u["rank"], labels, u["category_l1"], u["category_l2"], u["n_cases"],
                                                 u["matter_key"], strict=True)]
-        self._syncing = True
-        try:
-            self._w_matter.options = opts
-            self._w_matter.value = None
-        finally:
-            self._syncing = False
+        self._set_options(self._w_matter, opts)
 
     def _draw_groups(self) -> None:
         L = self.language
@@ -384,12 +376,9 @@ class PersonsExplorer(ExplorerShell):
         for tr in self._net_fig.data:
             tr.on_click(self._on_net_click)
         centres = self.layout().attrs["centres"]
-        self._syncing = True
-        try:
+        with self._quietly():
             self._w_group.options = [(f"{gid} · {s} · {c}", str(gid)) for gid, s, c in
                                      zip(centres["group_id"], centres["size"], centres["n_cases"], strict=True)]
-        finally:
-            self._syncing = False
         if self.group is None:
             self.show_group(self.group_id)
 
@@ -430,12 +419,7 @@ class PersonsExplorer(ExplorerShell):
             n = rp["n_cases"].reindex(ids) if "n_cases" in rp else pd.Series([None] * len(ids), index=ids)
             opts = [(f"{who} · {c}{'件' if L != 'en' else ' cases'}", k)
                     for k, who, c in zip(ids, self.labels(ids), n, strict=True)]
-        self._syncing = True
-        try:
-            self._w_list.options = opts
-            self._w_list.value = None
-        finally:
-            self._syncing = False
+        self._set_options(self._w_list, opts)
 
     # ------------------------------------------------------------------ handlers
 
