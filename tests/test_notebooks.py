@@ -63,3 +63,25 @@ def test_delays_notebook_in_english_on_a_small_sample(tmp_path):
     assert "timely acceptance" in blobs.lower()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
+
+
+def _all_notebooks() -> list[Path]:
+    """Every notebook a user or the workbench opens: notebooks/ (with training/) and the report
+    and dashboard templates shipped inside the package."""
+    found = sorted((ROOT / "notebooks").rglob("*.ipynb")) + sorted((ROOT / "workbench").rglob("*.ipynb"))
+    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+
+
+@pytest.mark.parametrize("path", _all_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_are_stored_without_outputs_and_open_in_python3(path):
+    """Kept reviewable in version control: no outputs, no execution counts, no widget state; and a
+    user who double-clicks one in JupyterLab gets the python3 kernel without being asked."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code, "a notebook with no code"
+    assert [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)] == []
+    assert "widgets" not in nb.metadata
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
