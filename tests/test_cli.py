@@ -47,6 +47,33 @@ def test_render_all_notebooks_on_a_small_ledger(tmp_path, capsys):
         main(["render", "--notebook", "99_nothing"])
 
 
+@pytest.mark.slow
+def test_render_as_analyst_writes_pseudonyms_and_passes_the_guard(tmp_path, capsys, monkeypatch):
+    import workbench
+    from workbench.privacy import Guard, new_key
+    from workbench.sample import write_sample
+
+    monkeypatch.delenv("WORKBENCH_ROLE", raising=False)
+    monkeypatch.delenv("WORKBENCH_PSEUDONYM_KEY_FILE", raising=False)
+    write_sample(tmp_path / "s", n_cases=1500, seed=5)
+    out = tmp_path / "03.html"
+    # an analyst with no key is stopped before anything runs, told how to give one
+    assert main(["render", "--notebook", "03_repeat_petitioners", "--data", str(tmp_path / "s"),
+                 "--role", "analyst", "--out", str(out)]) == 2
+    assert "workbench key new" in capsys.readouterr().err and not out.exists()
+    key = new_key(tmp_path / "k.key")
+    assert main(["render", "--notebook", "03_repeat_petitioners", "--data", str(tmp_path / "s"),
+                 "--role", "analyst", "--key-file", str(key), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "化名-" in html
+    book = workbench.load(tmp_path / "s")
+    assert Guard.for_book(book, "analyst").scan_html(html) == []
+    # the role and key were for that command only
+    import os
+
+    assert "WORKBENCH_ROLE" not in os.environ and "WORKBENCH_PSEUDONYM_KEY_FILE" not in os.environ
+
+
 def test_policy_list_show_and_copy_for_a_locality(tmp_path, capsys, hand_ledger):
     assert main(["policy"]) == 0
     out = capsys.readouterr().out

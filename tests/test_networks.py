@@ -45,6 +45,19 @@ from workbench.networks import (
 
 
 @pytest.fixture(scope="module")
+def analyst_key(tmp_path_factory):
+    """The analyst labels petitioners by keyed pseudonyms (DESIGN §9): one key for this module."""
+    from workbench.privacy import new_key
+
+    return new_key(tmp_path_factory.mktemp("networks") / "analyst.key")
+
+
+@pytest.fixture(autouse=True)
+def _analyst_key(analyst_key):
+    wb.set_config(pseudonym_key_file=str(analyst_key))
+
+
+@pytest.fixture(scope="module")
 def book():
     units = pd.DataFrame({
         "unit_id": ["GOV", "OFF", "A", "B", "C"],
@@ -126,8 +139,10 @@ def generated():
 
 
 @pytest.fixture(scope="module")
-def generated_graph(generated):
-    return investigation_graph(generated, role="analyst")
+def generated_graph(generated, analyst_key):
+    from workbench.privacy import masker_for
+
+    return investigation_graph(generated, role=masker_for("analyst", key_file=analyst_key))
 
 
 # --------------------------------------------------------------------------- transfer network
@@ -252,13 +267,22 @@ def test_privacy_of_petitioners(book):
     sup = investigation_graph(book, role="supervisor")
     ana = investigation_graph(book, role="analyst")
     private = {"id_number", "phone", "address"}
-    for G in (sup, ana):
-        for n, d in G.nodes(data=True):
+    tra = investigation_graph(book, role="trainer")
+    for G in (sup, ana, tra):
+        for _n, d in G.nodes(data=True):
             if d["kind"] == "petitioner":
-                assert d["label"] == n.split(":", 1)[1]  # the record id, never a name
                 assert not private & set(d)
+    from workbench.privacy import masker_for
+
+    alias = masker_for("analyst").pseudonym
+    labels = {G.graph["role"]: {n: d["label"] for n, d in G.nodes(data=True) if d["kind"] == "petitioner"}
+              for G in (sup, ana, tra)}
+    assert labels["supervisor"] == {"petitioner:P1": "王建国（P1）", "petitioner:P2": "李四（P2）",
+                                    "petitioner:P4": "钱七（P4）"}
+    assert labels["analyst"] == {"petitioner:P1": alias("P1"), "petitioner:P2": alias("P2")}  # keyed pseudonyms
+    assert labels["trainer"] == {"petitioner:P1": "王建国", "petitioner:P2": "李四"}  # synthetic names, no accuser
     assert sup.nodes["petitioner:P1"]["name"] == "王建国"
-    assert "name" not in ana.nodes["petitioner:P1"]
+    assert "name" not in ana.nodes["petitioner:P1"] and "name" not in tra.nodes["petitioner:P1"]
     # the accuser of K4 (揭发控告) is only linked for the supervisor
     assert sup.has_edge("petitioner:P4", "case:K4", "filed")
     assert "petitioner:P4" not in ana and "case:K4" in ana

@@ -396,9 +396,18 @@ def test_write_sample(tmp_path):
     out = tmp_path / "sample"
     assert write_sample(out, n_cases=600, seed=5, dirty=False) == out
     truth = Truth.from_json(out / "truth" / "truth.json")
-    assert {p.name for p in out.iterdir()} == {"ledger.xlsx", "events.csv", "truth", "README.md"}
+    assert {p.name for p in out.iterdir()} == {"ledger.xlsx", "events.csv", "truth", "README.md", "SYNTHETIC.json"}
     assert {p.name for p in (out / "truth").iterdir()} == {"truth.json", "truth_persons.csv"}
     assert truth.data_problems == []
+    # the manifest that lets the trainer role load it: every file with its sha256
+    import hashlib
+    import json
+
+    manifest = json.loads((out / "SYNTHETIC.json").read_text(encoding="utf-8"))
+    assert (manifest["generator"], manifest["seed"], manifest["n_cases"], manifest["dirty"]) == (
+        "workbench.sample.write_sample", 5, 600, False)
+    assert manifest["files"] == {p: hashlib.sha256((out / p).read_bytes()).hexdigest() for p in (
+        "README.md", "events.csv", "ledger.xlsx", "truth/truth.json", "truth/truth_persons.csv")}
     sheets = pd.read_excel(out / "ledger.xlsx", sheet_name=None, header=None, engine="calamine", dtype=object)
     assert list(sheets) == ["信访事项台账", "其他信访人", "单位", "人员"]
     ledger = sheets["信访事项台账"]

@@ -121,21 +121,36 @@ def test_alerts_table_ranks_by_score_in_both_languages():
     assert len(en) == 1
 
 
-def test_hot_issue_summaries_only_for_the_supervisor():
+def test_hot_issue_summaries_by_role():
     hot = pd.DataFrame({"issue_id": ["H1"], "label": ["恒丰化工 异味"], "n_cases": [20],
                         "first_at": [pd.Timestamp("2024-01-03")], "last_at": [pd.Timestamp("2024-01-30")],
                         "regions": [["339922100", "339902101"]], "categories": [["环境保护"]],
                         "terms": [["恒丰化工", "异味"]], "representative_case_ids": [["A", "B"]],
                         "case_ids": [["A", "B", "C"]]})
-    summaries = {"A": "王某反映恒丰化工夜间排放", "B": "反映恒丰化工异味"}
+    summaries = {"A": "王建国反映恒丰化工夜间排放，电话13812341215", "B": "反映恒丰化工异味"}
     sup = H.hot_issues_table(hot, NAMES, summaries=summaries, role="supervisor", language="en")
-    assert sup.iloc[0]["representative summaries"].startswith("王某反映")
+    assert sup.iloc[0]["representative summaries"] == "王建国反映恒丰化工夜间排放，电话13812341215 ／ 反映恒丰化工异味"
     assert sup.iloc[0]["regions"] == "云溪县杨林镇 · 临江区鹤山镇"
+    # whatever summaries it is given, the table masks ID numbers and phones outside the supervisor role
     ana = H.hot_issues_table(hot, NAMES, summaries=summaries, role="analyst", language="en")
-    assert "representative summaries" not in ana and ana.iloc[0]["representative cases"] == "A, B"
-    assert "王某" not in ana.to_string()
-    wb.set_config(role="analyst")
-    assert not H.show_summaries()
+    assert ana.iloc[0]["representative summaries"] == "王建国反映恒丰化工夜间排放，电话138****1215 ／ 反映恒丰化工异味"
+    assert H.show_summaries("analyst") and H.show_summaries("trainer") and not H.show_summaries("guest")
+
+
+def test_summaries_for_each_role():
+    """The petitioner's name goes for the analyst, an accuser's for the trainer too (DESIGN §9)."""
+    book = wb.Casebook.from_frames(
+        cases=pd.DataFrame({"case_id": ["A", "B"], "received_at": ["2024-01-03", "2024-01-04"],
+                            "demand_type": ["求决", "揭发控告"],
+                            "summary": ["王建国反映恒丰化工夜间排放，电话13812341215", "李秀英举报村干部，身份证339903196408043304"]}),
+        petitioners=pd.DataFrame({"petitioner_id": ["R1", "R2"], "name": ["王建国", "李秀英"]}),
+        case_petitioners=pd.DataFrame({"case_id": ["A", "B"], "petitioner_id": ["R1", "R2"]}), now="2025-01-01")
+    assert H.summaries_for(book, "supervisor") == {"A": "王建国反映恒丰化工夜间排放，电话13812341215",
+                                                   "B": "李秀英举报村干部，身份证339903196408043304"}
+    assert H.summaries_for(book, "analyst") == {"A": "某信访人反映恒丰化工夜间排放，电话138****1215",
+                                                "B": "某信访人举报村干部，身份证3399**********3304"}
+    assert H.summaries_for(book, "trainer", "en") == {"A": "王建国反映恒丰化工夜间排放，电话138****1215",
+                                                      "B": "a petitioner举报村干部，身份证3399**********3304"}
 
 
 # --------------------------------------------------------------------------- the explorer on a stand-in cube
@@ -236,7 +251,7 @@ def test_explorer_widgets_clicks_and_strict_json(explorer):
         json.dumps(fw.to_plotly_json(), allow_nan=False, default=str)
 
 
-def test_explorer_hides_summaries_outside_the_supervisor_role(explorer):
+def test_explorer_scrubs_summaries_outside_the_supervisor_role(explorer):
     e = explorer.e
     e.widget()
     e.list_issue("H1")
@@ -244,11 +259,19 @@ def test_explorer_hides_summaries_outside_the_supervisor_role(explorer):
     assert first in e._list_html.value  # a supervisor reads the summaries
     wb.set_config(role="analyst")
     e.list_issue("H1")
-    assert first not in e._list_html.value and e.listed[0] in e._list_html.value
+    scrubbed = H.summaries_for(e.book, "analyst")[e.listed[0]]
+    assert scrubbed in e._list_html.value and e.listed[0] in e._list_html.value
     e._drawn.clear()
     e._tabs.selected_index = e._tab_kinds.index("issues")
     e._draw_issues()
-    assert "代表性信访件" in e._issue_html.value and "代表性诉求摘要" not in e._issue_html.value
+    assert "代表性诉求摘要" in e._issue_html.value
+    # nothing personal in what the analyst reads: no petitioner name of 3+ characters, no full phone
+    import re
+
+    shown = e._issue_html.value + e._list_html.value
+    names = {str(n) for n in e.book.petitioners["name"].dropna() if len(str(n)) >= 3}
+    assert not [n for n in names if n in shown]
+    assert not re.search(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])", shown)
 
 
 def test_explore_hotspots_rejects_bad_arguments(sample_small):

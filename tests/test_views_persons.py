@@ -31,6 +31,26 @@ PA, PB, PC, PD, PE, PF = (f"P00000000{c}a" for c in "abcdef")
 NAMES = ["张三", "张叁", "李四", "王五", "赵六", "钱七", "孙八"]
 
 
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory):
+    from workbench.privacy import new_key
+
+    return new_key(tmp_path_factory.mktemp("key") / "analyst.key")
+
+
+@pytest.fixture(autouse=True)
+def _analyst_key(key_file):
+    """The analyst sees persons under pseudonyms keyed by a key file (DESIGN §9)."""
+    wb.set_config(pseudonym_key_file=str(key_file))
+
+
+def alias(pk: str, language: str = "zh") -> str:
+    """The analyst's pseudonym of a person under the configured key."""
+    from workbench.privacy import masker_for
+
+    return masker_for("analyst", language=language).pseudonym(pk)
+
+
 def _book():
     cat = ("城乡建设", "国有土地上房屋征收与补偿")
     rows = [
@@ -190,12 +210,14 @@ def test_unresolved_matters_for_an_analyst_hide_names_and_accusations(hand):
     u = V.unresolved_matters(hand.repeats, hand.book, "analyst")
     assert u["matter_key"].tolist() == ["MA1", "MC1", "MD1", "MB2"]  # MA2, MD2, MF1 are accusations
     t = V.unresolved_table(hand.repeats, hand.book, language="en", persons=hand.persons, role="analyst")
-    assert t["petitioner"].tolist() == [PA, PC, PD, PB]
+    assert t["petitioner"].tolist() == [alias(p, "en") for p in (PA, PC, PD, PB)]
+    assert all(a.startswith("alias-") and len(a) == len("alias-") + 8 for a in t["petitioner"])
     text = t.to_string()
     assert not any(n in text for n in NAMES) and "纪检监察" not in text
+    assert not any(k in text for k in (PA, PB, PC, PD))  # no raw person keys either
     # the long-running persons' table counts visible cases only
     lr = V.long_running_table(hand.repeats, hand.book, language="en", persons=hand.persons, role="analyst")
-    assert lr[["petitioner", "cases", "matters", "open matters"]].values.tolist() == [[PA, 4, 1, 1]]
+    assert lr[["petitioner", "cases", "matters", "open matters"]].values.tolist() == [[alias(PA, "en"), 4, 1, 1]]
     lr = V.long_running_table(hand.repeats, hand.book, language="zh", persons=hand.persons, role="supervisor")
     assert lr[["信访人", "件数", "事项数", "未化解事项", "办理单位"]].values.tolist() == [
         [f"张三（{PA}）", 5, 2, 2, "县住建局、县纪委监委"]]
@@ -224,15 +246,26 @@ def test_dossier_of_the_supervisor(hand):
 def test_dossier_of_an_analyst_is_pseudonymous_and_without_the_accusation(hand):
     d = V.dossier_data(hand.book, hand.persons, hand.repeats, PA, "analyst")
     assert d.cases["case_id"].tolist() == ["A1", "A2", "A3", "A4"] and d.matters["matter_key"].tolist() == ["MA1"]
-    assert d.label == PA and "name" not in d.person
+    assert d.label == alias(PA) and d.label.startswith("化名-") and "name" not in d.person
     assert d.person["id_number"] == "3399**********1234" and d.person["phones"] == ["138****1215"]
-    assert d.records.columns.tolist() == ["petitioner_id", "how", "id_number", "phone", "cases"]
+    assert d.records.columns.tolist() == ["petitioner_id", "how", "id_number", "phone", "address", "cases"]
+    # the accusation A5 (R1's) is not counted: R1 shows its 2 visible cases, not 3
+    assert d.records["cases"].tolist() == [2, 2]
     rec, links = V.merge_table(d, "zh")
     shown = rec.to_string() + links.to_string() + V.dossier_story(d) + _dump(V.dossier_figure(d))
     assert not any(n in shown for n in NAMES) and "13812341215" not in shown and "A5" not in shown
     assert "同一区县·姓名不同（**/**）" in links["依据"].tolist()  # the reason text is scrubbed of names
     with pytest.raises(KeyError):
         V.dossier_data(hand.book, hand.persons, hand.repeats, "Pnobody", "analyst")
+
+
+def test_dossier_of_a_trainer_names_the_invented_persons_but_not_the_accusation(hand):
+    d = V.dossier_data(hand.book, hand.persons, hand.repeats, PA, "trainer")
+    assert d.label == "张三" and d.person["name"] == "张三"  # synthetic data: names are shown
+    assert d.person["id_number"] == "3399**********1234" and d.person["phones"] == ["138****1215"]
+    assert d.cases["case_id"].tolist() == ["A1", "A2", "A3", "A4"]  # the accusation A5 stays hidden
+    assert d.records["name"].tolist() == ["张三", "张叁"] and d.records["cases"].tolist() == [2, 2]
+    assert V.person_labels([PA, PC], hand.persons, "trainer") == ["张三", "王五"]
 
 
 def test_merge_table_gives_the_evidence_and_the_undo_call(hand):
@@ -296,14 +329,14 @@ def test_group_views_and_privacy(hand):
     ana = V.group_data(hand.book, g, hand.repeats, "G1", hand.persons, "analyst")
     assert ana.cases["case_id"].tolist() == ["C1", "C2"] and ana.members["person_key"].tolist() == [PC, PD, PE]
     story = V.dossier_story(ana)
-    assert story.startswith("**群体 G1**：2024-07-01 至 2024-08-15 共 2 件，涉及 1 个事项") and f"代表：{PC}" in story
+    assert story.startswith("**群体 G1**：2024-07-01 至 2024-08-15 共 2 件，涉及 1 个事项") and f"代表：{alias(PC)}" in story
     prof = V.group_profile(g, hand.book, "G1", "zh", persons=hand.persons, role="supervisor", repeats=hand.repeats)
     assert dict(zip(prof["项目"], prof["内容"], strict=True)) == {
         "人数": "4 人（代表 1 人）", "代表": f"王五（{PC}）", "件数": "3", "时间": "2024-07-01 — 2024-10-01",
         "问题分类": "经济管理/企业改制、纪检监察/干部作风", "最高层级": "市", "层级路径": "县/区 → 市",
         "办理单位": "县住建局、县纪委监委", "办理结果": "未办结×2、答复·不满意", "仍有未办结": "是"}
     prof = V.group_profile(g, hand.book, "G1", "zh", persons=hand.persons, role="analyst", repeats=hand.repeats)
-    assert prof["内容"].tolist()[:3] == ["3 人（代表 1 人）", PC, "2"] and "孙八" not in prof.to_string()
+    assert prof["内容"].tolist()[:3] == ["3 人（代表 1 人）", alias(PC), "2"] and "孙八" not in prof.to_string()
     fig = V.group_network_figure(g, language="zh", persons=hand.persons, role="supervisor")
     assert [t.type for t in fig.data] == ["scattergl"] * 4
     edges, members, reps, labels = fig.data
@@ -450,13 +483,14 @@ def test_explorer_for_an_analyst(hand):
         e._tabs.selected_index = i
     assert e.list_unresolved() == ["MA1", "MC1", "MD1", "MB2"]
     assert e.find_person("张三") == [] and e.find_person("13812341215") == []  # names and phones are not searchable
+    assert e.find_person(alias(PA)) == [PA] and e.find_person(PB) == [PB]  # the pseudonym or the key is
     e.show_person(PA)
     e.show_group("G1")
     shown = " ".join([e._unresolved_html.value, e._story.value, e._merges.value, e._group_html.value,
                       str(e._w_matter.options), str(e._w_list.options), e._status.value]
                      + [_dump(f) for f in (e._dossier_fig, e._group_fig, e._net_fig)])
     assert not any(n in shown for n in NAMES) and "13812341215" not in shown
-    assert "A5" not in shown and "C3" not in shown and "persons appear by code only" in e._status.value
+    assert "A5" not in shown and "C3" not in shown and "Persons appear under stable pseudonyms" in e._status.value
 
 
 def _strict_json(obj):
@@ -547,13 +581,14 @@ def test_persons_notebook_runs_on_the_sample_and_renders_offline(tmp_path):
     assert len(page) < 10_000_000
 
 
-def test_persons_notebook_for_an_analyst_in_english_shows_no_petitioner_name(tmp_path):
+def test_persons_notebook_for_an_analyst_in_english_shows_no_petitioner_name(tmp_path, key_file, monkeypatch):
     from pathlib import Path
 
     from workbench.notebooks import run_notebook
     from workbench.sample import write_sample
 
     write_sample(tmp_path / "s", n_cases=1500, seed=3)
+    monkeypatch.setenv("WORKBENCH_PSEUDONYM_KEY_FILE", str(key_file))  # the kernel's analyst needs the key
     root = Path(__file__).resolve().parents[1]
     nb = run_notebook(root / "notebooks" / "03_repeat_petitioners.ipynb",
                       parameters={"SAMPLE": str(tmp_path / "s"), "LANGUAGE": "en", "ROLE": "analyst", "TOP": 8})

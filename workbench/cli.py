@@ -10,6 +10,12 @@
     workbench policy 2022 --copy ours.toml                start a local policy from a bundled one
     workbench policy ours.toml                            check a policy file and print its clocks
     workbench blame FILE [FILE ...] --out 责任倒查.xlsx      the accountability workbook (and --network net.gexf)
+    workbench report monthly --period 2025-09 --role analyst --out 月通报.html   the monthly bulletin
+    workbench report unit --unit 青山县住建局 --out 单位报告.html                  a unit's accountability report
+    workbench report index out/                           an index page for a folder of reports
+    workbench key new 化名密钥.key                           a pseudonym key for the analyst's reports
+    workbench dashboard [--role analyst]                  the explorers in the browser (Voila, localhost)
+    workbench training answers 01                         the trainer's answers of a case study
 """
 
 from __future__ import annotations
@@ -72,28 +78,38 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quiet_lab_settings() -> None:
-    """JupyterLab asks about fetching news and update checks on first start; an intranet machine
-    cannot reach them, so answer 'no' once in this environment's settings overrides."""
+LAB_SETTINGS = {
+    # JupyterLab asks about fetching news and update checks on first start; an intranet machine
+    # cannot reach them, so the answer is 'no'
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # a user who double-clicks a notebook gets its python3 kernel, not a "Select Kernel" dialog
+    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+}
+
+
+def quiet_lab_settings() -> Path | None:
+    """Write :data:`LAB_SETTINGS` once into this environment's JupyterLab settings overrides
+    (keys the user already set there are left alone). Returns the file, or None when it cannot be
+    written (the lab starts without it)."""
     import json
 
     path = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        key = "@jupyterlab/apputils-extension:notification"
-        if key not in data:
-            data[key] = {"fetchNews": "false", "checkForUpdates": False}
+        missing = {k: v for k, v in LAB_SETTINGS.items() if k not in data}
+        if missing:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+            path.write_text(json.dumps({**data, **missing}, indent=2), encoding="utf-8")
+        return path
     except (OSError, ValueError):
-        pass  # settings are a convenience; the lab starts without them
+        return None
 
 
 def _lab(args: argparse.Namespace) -> int:
     import subprocess
 
     root = _repo_root()
-    _quiet_lab_settings()
+    quiet_lab_settings()
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", str(Path("notebooks") / START)]
     if args.no_browser:
         cmd.append("--no-browser")
@@ -105,26 +121,67 @@ def _lab(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from workbench.notebooks import run_notebook
+    from workbench.notebooks import execute_notebook, notebook_html
 
     root = _repo_root()
     params = {"SAMPLE": str(Path(args.data).resolve())} if args.data else None
     if args.all:
         books = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
         out_dir = Path(args.out) if args.out else root / "out"
-        for nb in books:
-            path = run_notebook(nb, out_dir / nb.with_suffix(".html").name, parameters=params)
-            print(f"rendered {path}")
-        return 0
-    name = args.notebook or START
-    name = Path(name).name  # "02_blame_chains", "02_blame_chains.ipynb" or "notebooks/02_blame_chains.ipynb"
-    nb = root / "notebooks" / (name if name.endswith(".ipynb") else f"{name}.ipynb")
-    if not nb.is_file():
-        raise SystemExit(f"no notebook {nb}")
-    out = Path(args.out) if args.out else root / "out" / nb.with_suffix(".html").name
-    path = run_notebook(nb, out, parameters=params)
-    print(f"rendered {path}")
+        jobs = [(nb, out_dir / nb.with_suffix(".html").name) for nb in books]
+    else:
+        name = args.notebook or START
+        name = Path(name).name  # "02_blame_chains", "02_blame_chains.ipynb" or "notebooks/02_blame_chains.ipynb"
+        nb = root / "notebooks" / (name if name.endswith(".ipynb") else f"{name}.ipynb")
+        if not nb.is_file():
+            raise SystemExit(f"no notebook {nb}")
+        jobs = [(nb, Path(args.out) if args.out else root / "out" / nb.with_suffix(".html").name)]
+    guard = None
+    saved_env = {k: os.environ.get(k) for k in ("WORKBENCH_ROLE", "WORKBENCH_PSEUDONYM_KEY_FILE")}
+    if args.role or args.key_file:
+        # the kernels inherit the role and key (for this command only); a page for anyone but the
+        # supervisor is scanned before it is written (names, ID numbers, phones the role may not see)
+        import workbench
+        from workbench.privacy import Guard, PrivacyError, masker_for
+
+        role = args.role or workbench.get_config().role
+        os.environ["WORKBENCH_ROLE"] = role
+        if args.key_file:
+            os.environ["WORKBENCH_PSEUDONYM_KEY_FILE"] = str(Path(args.key_file).resolve())
+        try:
+            masker_for(role, os.environ.get("WORKBENCH_PSEUDONYM_KEY_FILE"))
+            if role != "supervisor":
+                guard = Guard.for_book(workbench.load(Path(args.data) if args.data else root / "data" / "sample"), role)
+        except (PrivacyError, workbench.LoadError) as exc:
+            _restore_env(saved_env)
+            print(f"错误 / error: {exc}", file=sys.stderr)
+            return 2
+    try:
+        for nb, out in jobs:
+            html = notebook_html(execute_notebook(nb, params))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if guard is None:
+                out.write_text(html, encoding="utf-8")
+            else:
+                from workbench.privacy import LeakError, guarded_write
+
+                try:
+                    guarded_write(out, html, guard, where=nb.name)
+                except LeakError as exc:
+                    print(f"错误 / error: {exc}", file=sys.stderr)
+                    return 2
+            print(f"rendered {out}")
+    finally:
+        _restore_env(saved_env)
     return 0
+
+
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 def _policy(args: argparse.Namespace) -> int:
@@ -189,6 +246,19 @@ def _blame(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key(args: argparse.Namespace) -> int:
+    from workbench.privacy import PrivacyError, new_key
+
+    try:
+        path = new_key(args.path)
+    except PrivacyError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    print(f"pseudonym key written to {path}: keep it secret and use the same file for every report "
+          f"(--key-file {path}, or WORKBENCH_PSEUDONYM_KEY_FILE={path})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="workbench", description="Petition supervision workbench (信访督查工作台)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -213,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--notebook", default=None, help="which notebook (default: 00_start_here)")
     r.add_argument("--all", action="store_true", help="every numbered notebook in notebooks/")
     r.add_argument("--data", default=None, help="folder with ledger.xlsx and events.csv (default: the bundled sample)")
+    r.add_argument("--role", choices=["supervisor", "analyst", "trainer"], default=None,
+                   help="render as this role; pages for analyst/trainer are scanned and refused if personal data remains")
+    r.add_argument("--key-file", dest="key_file", default=None, help="the analyst's pseudonym key (workbench key new FILE)")
     r.set_defaults(func=_render)
     po = sub.add_parser("policy", help="list deadline policies, print one's clocks, or copy one to edit")
     po.add_argument("name", nargs="?", default=None, help="a bundled name (2022, 2005, simplified, 12345) or a TOML path")
@@ -226,6 +299,19 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--network", default=None, help="also write the transfer network: .gexf, .graphml or .json")
     b.add_argument("--lang", choices=["zh", "en"], default=None)
     b.set_defaults(func=_blame)
+    k = sub.add_parser("key", help="the pseudonym key for shared reports (化名密钥): make a new one")
+    k.add_argument("action", choices=["new"], help="new: write a random key file (kept secret, mode 600)")
+    k.add_argument("path", help="where to write the key file")
+    k.set_defaults(func=_key)
+    # the commands of the sharing and training packages register themselves (their modules are
+    # argparse only: importing them is cheap)
+    from workbench.dashboard.cli import register as register_dashboard
+    from workbench.reports.cli import register as register_report
+    from workbench.training.cli import register as register_training
+
+    register_report(sub)
+    register_dashboard(sub)
+    register_training(sub)
     args = p.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Config", "get_config", "set_config"]
+__all__ = ["Config", "get_config", "set_config", "bundled_sample"]
 
 _ENV_PREFIX = "WORKBENCH_"
 
@@ -93,3 +93,14 @@ def set_config(**changes: object) -> Config:
     global _current
     _current = replace(get_config(), **changes)  # type: ignore[arg-type]
     return _current
+
+
+def bundled_sample() -> Path | None:
+    """The bundled synthetic sample folder (``data/sample`` with its ``ledger.xlsx``): of the
+    working folder or one above it, else of the checkout the package runs from; None when there is
+    none (an installed package without the checkout)."""
+    here = Path(__file__).resolve().parents[1]
+    for d in (Path.cwd(), *Path.cwd().parents, here):
+        if (d / "data" / "sample" / "ledger.xlsx").is_file():
+            return d / "data" / "sample"
+    return None

@@ -38,13 +38,20 @@ def load(
 
     Raises :class:`LoadError` for what stops loading (no such file, unreadable file, unknown
     encoding, a table missing a required column, no cases table at all). Row-level problems
-    never raise: they are in ``book.quarantine`` and ``book.quality()``.
+    never raise: they are in ``book.quarantine`` and ``book.quality()``. When the configured role
+    is ``trainer``, data that is not the generated sample (files not listed with their sha256 in
+    a ``SYNTHETIC.json`` beside them) is refused with a
+    :class:`~workbench.privacy.synthetic.SyntheticOnlyError` (a LoadError) naming the file.
     """
     from ..config import get_config
     from ..vocab import header_map, vocabularies
     from .assemble import assemble
 
     cfg = get_config()
+    if cfg.role == "trainer":  # DESIGN §9: the trainer works on synthetic data only
+        from ..privacy.synthetic import require_synthetic
+
+        require_synthetic([paths] if isinstance(paths, str | Path) else list(paths))
     hmap = header_map(headers if headers is not None else cfg.headers)
     voc = vocabularies(vocab if vocab is not None else cfg.vocab)
     sources = [paths] if isinstance(paths, str | Path) else list(paths)

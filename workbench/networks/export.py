@@ -12,6 +12,12 @@ These formats hold only scalar attributes, so every graph is first flattened by
 - within one attribute name, a mix of int and float becomes float, and any other mix becomes
   str (GraphML declares one type per attribute).
 
+Privacy (DESIGN §9): every writer scans the flattened graph and the bytes it would write with
+the export guard (:class:`workbench.privacy.guard.Guard`) and refuses, writing nothing, when
+they hold a name, ID or phone number the role may not see. Give ``guard=``, or ``book=`` (and
+``role=``) for the book's guard; with neither, ID and phone numbers are checked for the role
+(default: the configured one). The supervisor's guard refuses nothing.
+
 Node ids are written as strings. The edge key of a multigraph (the relation kind in the
 investigation graph) is kept as the edge id in GraphML and as ``key`` in Cytoscape JSON; GEXF
 numbers its edges, so there the relation is read from the ``kind`` attribute every edge has.
@@ -29,13 +35,18 @@ numbers its edges, so there the relation is read from the ``kind`` attribute eve
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ..privacy.guard import Guard
 
 __all__ = ["LIST_SEPARATOR", "flatten_attributes", "to_graphml", "to_gexf", "to_cytoscape", "write_cytoscape"]
 
@@ -117,19 +128,45 @@ def flatten_attributes(G: nx.Graph) -> nx.Graph:
     return H
 
 
-def to_graphml(G: nx.Graph, path: str | Path) -> Path:
-    """Write ``G`` as GraphML (Gephi, yEd), attributes flattened; returns the path."""
+def _guard(guard: Guard | None, book: Any, role: str | None) -> Guard:
+    """The guard a writer uses: the one given, else the book's for ``role``, else the role's
+    numbers-only guard."""
+    from ..privacy.guard import Guard
+
+    if guard is not None:
+        return guard
+    return Guard.for_book(book, role) if book is not None else Guard(role)
+
+
+def _write(H: nx.Graph, path: str | Path, data: bytes | str, guard: Guard) -> Path:
+    """Scan the flattened graph (locations by node and attribute), then write ``data`` guarded."""
+    from ..privacy.guard import guarded_write
+
     path = Path(path)
-    nx.write_graphml(flatten_attributes(G), path, encoding="utf-8")
-    return path
+    if not guard.refuses_nothing:
+        guard.check(guard.scan_graph(H), path)
+    return guarded_write(path, data, guard)
 
 
-def to_gexf(G: nx.Graph, path: str | Path) -> Path:
+def to_graphml(G: nx.Graph, path: str | Path, *, guard: Guard | None = None, book: Any = None,
+               role: str | None = None) -> Path:
+    """Write ``G`` as GraphML (Gephi, yEd), attributes flattened; returns the path. Refused
+    (:class:`~workbench.privacy.guard.LeakError`, nothing written) when it holds what the role
+    may not see."""
+    H = flatten_attributes(G)
+    buf = io.BytesIO()
+    nx.write_graphml(H, buf, encoding="utf-8")
+    return _write(H, path, buf.getvalue(), _guard(guard, book, role))
+
+
+def to_gexf(G: nx.Graph, path: str | Path, *, guard: Guard | None = None, book: Any = None,
+            role: str | None = None) -> Path:
     """Write ``G`` as GEXF 1.2 (Gephi), attributes flattened; node ``label`` is the GEXF label.
-    Returns the path."""
-    path = Path(path)
-    nx.write_gexf(flatten_attributes(G), path, encoding="utf-8")
-    return path
+    Returns the path. Refused (nothing written) when it holds what the role may not see."""
+    H = flatten_attributes(G)
+    buf = io.BytesIO()
+    nx.write_gexf(H, buf, encoding="utf-8")
+    return _write(H, path, buf.getvalue(), _guard(guard, book, role))
 
 
 def to_cytoscape(G: nx.Graph) -> dict:
@@ -138,8 +175,10 @@ def to_cytoscape(G: nx.Graph) -> dict:
     return nx.cytoscape_data(flatten_attributes(G))
 
 
-def write_cytoscape(G: nx.Graph, path: str | Path) -> Path:
-    """Write :func:`to_cytoscape` as a UTF-8 JSON file; returns the path."""
-    path = Path(path)
-    path.write_text(json.dumps(to_cytoscape(G), ensure_ascii=False), encoding="utf-8")
-    return path
+def write_cytoscape(G: nx.Graph, path: str | Path, *, guard: Guard | None = None, book: Any = None,
+                    role: str | None = None) -> Path:
+    """Write :func:`to_cytoscape` as a UTF-8 JSON file; returns the path. Refused (nothing
+    written) when it holds what the role may not see."""
+    H = flatten_attributes(G)
+    data = json.dumps(nx.cytoscape_data(H), ensure_ascii=False)
+    return _write(H, path, data, _guard(guard, book, role))

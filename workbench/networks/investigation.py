@@ -33,8 +33,10 @@ member_of       person → unit         people.unit_id (no time)
 parent          unit → unit           units.parent_id (no time)
 =============== ===================== ==============================================================
 
-Privacy (DESIGN §9): petitioner nodes carry their record id as label and nothing else — no ID
-number, phone or address; the ``name`` attribute is there only for the ``supervisor`` role.
+Privacy (DESIGN §9): petitioner nodes are labelled as :meth:`workbench.privacy.Masker.person_label`
+has it — the supervisor ``name（record id）``, the analyst a keyed pseudonym (化名, so the analyst
+needs the pseudonym key), the trainer the (synthetic) name — and carry no ID number, phone or
+address; the ``name`` attribute is there only for the ``supervisor`` role.
 The petitioner links of accusation cases (揭发控告) are left out unless the role is
 ``supervisor``. Nothing here follows petitioners over time or place.
 
@@ -59,6 +61,7 @@ import heapq
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -66,6 +69,9 @@ import pandas as pd
 
 from .._fast import isin
 from .transfer import ROUTING_ACTIONS, _records, group_lists
+
+if TYPE_CHECKING:
+    from ..privacy.masking import Masker
 
 __all__ = [
     "NODE_KINDS",
@@ -332,7 +338,7 @@ def _aggregate(kind: str, rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _node_frames(book, ids: dict[str, pd.Index | None], role: str, issues: pd.Series) -> dict[str, pd.DataFrame]:
+def _node_frames(book, ids: dict[str, pd.Index | None], msk: Masker, issues: pd.Series) -> dict[str, pd.DataFrame]:
     """Node attributes per kind (index: raw id)."""
     out: dict[str, pd.DataFrame] = {}
 
@@ -356,10 +362,13 @@ def _node_frames(book, ids: dict[str, pd.Index | None], role: str, issues: pd.Se
     for k, name_col in (("unit", "name"), ("person", "name")):
         f = out[k]
         f["label"] = f[name_col].astype(object).where(f[name_col].notna(), f.index.to_numpy()) if len(f) else []
-    cols = {"petitioner_id": "label"}
-    if role == "supervisor":
-        cols["name"] = "name"  # names only for the supervisor, and never in the label
-    out["petitioner"] = pick(book.petitioners, "petitioner_id", ids["petitioner"], cols)
+    pet = pick(book.petitioners, "petitioner_id", ids["petitioner"], {"petitioner_id": "label", "name": "name"})
+    if len(pet):
+        names = pet["name"] if "name" in pet else None
+        pet["label"] = msk.person_labels(pet.index, names)
+    if not msk.full and "name" in pet:  # the name attribute only for the supervisor
+        pet = pet.drop(columns=["name"])
+    out["petitioner"] = pet
     table = pd.DataFrame({"issue": issues, "category_l1": c.get("category_l1"),
                           "category_l2": c.get("category_l2")}).dropna(subset=["issue"])
     out["issue"] = pick(table, "issue", ids["issue"], {"issue": "label", "category_l1": "category_l1",
@@ -367,15 +376,15 @@ def _node_frames(book, ids: dict[str, pd.Index | None], role: str, issues: pd.Se
     return out
 
 
-def investigation_graph(book, *, around: str | None = None, hops: int = 2, role: str | None = None,
+def investigation_graph(book, *, around: str | None = None, hops: int = 2, role: str | Masker | None = None,
                         relations: Iterable[str] | None = None,
                         hub_limit: int | None = 1000) -> nx.MultiDiGraph:
     """The investigation graph of a Casebook, or with ``around="unit:U0088"`` (any typed id)
     only the ``hops``-neighbourhood of that node, found by vectorised joins on the tables, so a
     province-sized ledger never has to become one networkx graph.
 
-    ``relations`` limits the edge kinds (default: all of :data:`RELATIONS`); ``role`` defaults
-    to ``workbench.get_config().role``. The neighbourhood holds every node within ``hops``
+    ``relations`` limits the edge kinds (default: all of :data:`RELATIONS`); ``role`` (a role
+    name or a :class:`~workbench.privacy.Masker`) defaults to ``workbench.get_config().role``. The neighbourhood holds every node within ``hops``
     relations of ``around`` and every relation between them (as ``nx.ego_graph`` would), with
     one rule for hubs: a node reached on the way with more than ``hub_limit`` distinct
     neighbours (a petition bureau, an issue class, a busy handler) is kept but not expanded —
@@ -383,9 +392,10 @@ def investigation_graph(book, *, around: str | None = None, hops: int = 2, role:
     expanded; ``hub_limit=None`` expands everything (exactly ``nx.ego_graph``). ``G.graph``
     records around, hops, role, ``not_expanded`` (the hubs) and ``accusation_links_hidden``.
     """
-    from ..config import get_config
+    from ..privacy.masking import Masker, masker_for
 
-    role = role or get_config().role
+    msk = role if isinstance(role, Masker) else masker_for(role)
+    role = msk.role
     rel = set(RELATIONS) if relations is None else set(relations)
     unknown = rel - set(RELATIONS)
     if unknown:
@@ -423,7 +433,7 @@ def investigation_graph(book, *, around: str | None = None, hops: int = 2, role:
             e["dst"] = kind_prefix(dk) + e["dst"]
             edge_frames.append(e)
 
-    frames = _node_frames(book, ids, role, issues)
+    frames = _node_frames(book, ids, msk, issues)
     present = {k: pd.Index([], dtype="str") for k in NODE_KINDS}
     if around is not None:
         present = {k: v for k, v in ids.items() if v is not None}

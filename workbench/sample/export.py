@@ -7,6 +7,7 @@
   bare serial numbers; ``其他信访人`` (the other petitioners of a case); ``单位``; ``人员``.
 * ``events.csv`` in GB18030: the handling log with unit and person names.
 * ``truth/truth.json`` + ``truth/truth_persons.csv``, and a short ``README.md``.
+* ``SYNTHETIC.json``: the manifest (generator, seed, sha256 of each file) the trainer role needs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 from ..vocab import vocabularies
 from .truth import Truth
 
-__all__ = ["export", "ledger_rows", "write_ledger", "write_events", "CASE_HEADERS", "OTHER_HEADERS", "UNIT_HEADERS", "PEOPLE_HEADERS", "EVENT_HEADERS",
+__all__ = ["export", "write_synthetic_manifest", "ledger_rows", "write_ledger", "write_events", "CASE_HEADERS", "OTHER_HEADERS", "UNIT_HEADERS", "PEOPLE_HEADERS", "EVENT_HEADERS",
            "DATE_FORMS"]
 
 #: 信访事项台账 headers → canonical column (``category`` is "一级_二级").
@@ -313,3 +314,18 @@ def export(out_dir: Path, frames: dict[str, pd.DataFrame], truth: Truth, dirty: 
                        start=truth.period["start"], end=truth.period["end"]),
         encoding="utf-8",
     )
+    write_synthetic_manifest(out_dir, truth, dirty=dirty)
+
+
+def write_synthetic_manifest(out_dir: Path, truth: Truth, dirty: bool = True) -> Path:
+    """``SYNTHETIC.json`` in ``out_dir``: generator, seed, number of cases and the sha256 of every
+    file the sample wrote — what lets the trainer role load it (DESIGN §9); see
+    :mod:`workbench.privacy.synthetic`."""
+    from ..privacy.synthetic import write_manifest
+
+    out_dir = Path(out_dir)
+    files = [p for p in ("ledger.xlsx", "events.csv", "README.md", "truth/truth.json", "truth/truth_persons.csv")
+             if (out_dir / p).is_file()]
+    return write_manifest(out_dir, files, generator="workbench.sample.write_sample", seed=int(truth.seed),
+                          n_cases=int(truth.n_cases), city=truth.city.get("name"),
+                          period={"start": truth.period.get("start"), "end": truth.period.get("end")}, dirty=bool(dirty))

@@ -3,17 +3,25 @@ file, annotate and send on — units, 包案领导, buck-passing pairs, every at
 its case, and the custody chains behind them, with the rules on a sheet of their own.
 
 Only case ids, units and officials appear; nothing about petitioners, and no notes of the log.
+The file is still scanned by the export guard (:class:`workbench.privacy.guard.Guard`) before it
+is written, and refused (nothing written) if it holds a name, ID or phone number the role may
+not see — the supervisor's guard refuses nothing.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..i18n import lang, text
 from .blame import accountability_table, buck_table
+
+if TYPE_CHECKING:
+    from ..privacy.guard import Guard
 
 __all__ = ["ATTRIBUTION_COLUMNS", "CUSTODY_COLUMNS", "blame_workbook"]
 
@@ -26,12 +34,16 @@ CUSTODY_COLUMNS = ("case_id", "seg", "unit_name", "role", "start", "end", "days_
 
 
 def blame_workbook(book, path: str | Path, policy: object = None, as_of: object = None, *,
-                   language: str | None = None) -> Path:
+                   language: str | None = None, guard: Guard | None = None, role: str | None = None) -> Path:
     """Write the accountability workbook to ``path`` (``.xlsx``) and return the path.
 
     Sheets: 说明 (the rules and the reading date), 单位问责, 包案领导问责 (leaders with 5+ cases), 推诿单位对
     (every pair with a score), 超期责任明细 (one row per late clock and unit charged) and 办理链条 (the
     custody segments of every case with late days or a bounce).
+
+    ``guard`` (default: the book's guard for ``role``, itself by default the configured role)
+    scans the file before it is written; :class:`~workbench.privacy.guard.LeakError` and nothing
+    written when it finds personal data the role may not see.
     """
     import workbench as wb
 
@@ -90,9 +102,11 @@ def blame_workbook(book, path: str | Path, policy: object = None, as_of: object 
         text("blame.sheet.attribution", lg): att,
         text("blame.sheet.chains", lg): chain,
     }
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(out, engine="xlsxwriter", datetime_format="yyyy-mm-dd hh:mm") as xw:
+    from ..privacy.guard import Guard, guarded_write
+
+    guard = guard if guard is not None else Guard.for_book(book, role)
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter", datetime_format="yyyy-mm-dd hh:mm") as xw:
         for name, df in sheets.items():
             named_index = df.index.name is not None
             df.to_excel(xw, sheet_name=name, index=named_index)
@@ -102,4 +116,4 @@ def blame_workbook(book, path: str | Path, policy: object = None, as_of: object 
             for j, c in enumerate(cols):
                 width = 60 if name == text("blame.sheet.about", lg) and j == len(cols) - 1 else max(8, min(28, 2 * len(c) + 2))
                 ws.set_column(j, j, width)
-    return out
+    return guarded_write(path, buf.getvalue(), guard)

@@ -15,8 +15,9 @@ Each figure reads a data function's output, so what is drawn can be checked as a
 The inputs are the frames of :mod:`workbench.hotspots` (``IssueCube.frame``, ``spike_alerts``,
 ``expected_band``, ``keywords``, ``hot_issues``); these functions only reshape and draw them.
 Regions and categories are shown, never petitioners: a hot issue's representative summaries (free
-text that may name people) appear only for the ``supervisor`` role, otherwise its case ids and key
-terms (DESIGN §9).
+text that may name people) appear as they are for the ``supervisor`` role, scrubbed of ID numbers,
+phones and petitioner names for the ``analyst`` (:func:`summaries_for`), and for the ``trainer``
+(synthetic data) with accusers' names removed (DESIGN §9).
 
 >>> cells = pd.DataFrame({"county6": ["339922", "339922", "339901"], "category_l1": ["环境保护", "城乡建设", "环境保护"],
 ...     "period": ["2024-01", "2024-01", "2024-02"], "cases": [20, 3, 2]})
@@ -55,6 +56,7 @@ __all__ = [
     "hot_issues_table",
     "issues_behind",
     "show_summaries",
+    "summaries_for",
 ]
 
 #: the cube's region column of each level (GB/T 2260 code lengths 2, 4, 6, 9)
@@ -402,26 +404,57 @@ def alerts_table(alerts: pd.DataFrame, top: int | None = 20, language: str | Non
 
 
 def show_summaries(role: str | None = None) -> bool:
-    """Whether a hot issue's representative summaries may be shown: only to the ``supervisor``
-    role (summaries are free text that may name people, DESIGN §9).
+    """Whether a hot issue's representative summaries may be shown to ``role``: to every role,
+    as :func:`summaries_for` gives them (scrubbed outside the supervisor role, DESIGN §9); an
+    unknown role sees none.
 
-    >>> show_summaries("supervisor"), show_summaries("analyst")
-    (True, False)
+    >>> show_summaries("supervisor"), show_summaries("analyst"), show_summaries("guest")
+    (True, True, False)
     """
+    from ..privacy.masking import ROLES
+
     if role is None:
         from ..config import get_config
 
         role = get_config().role
-    return role == "supervisor"
+    return role in ROLES
+
+
+def summaries_for(book, role: str | None = None, language: str | None = None) -> dict[str, str]:
+    """case id → summary (诉求摘要) as ``role`` may see it (:meth:`workbench.privacy.Masker.case_texts`):
+    the supervisor's as written; the analyst's with ID numbers and phones masked and petitioner
+    names replaced by 某信访人 (no key needed: hotspots are about issues, not persons); the
+    trainer's with the accusers' names removed.
+
+    >>> import workbench as wb
+    >>> book = wb.Casebook.from_frames(cases=pd.DataFrame({"case_id": ["A"], "received_at": ["2025-01-02"],
+    ...     "summary": ["王建国反映恒丰化工排放异味，电话13812341215"]}), petitioners=pd.DataFrame({
+    ...     "petitioner_id": ["R1"], "name": ["王建国"]}), case_petitioners=pd.DataFrame({"case_id": ["A"],
+    ...     "petitioner_id": ["R1"]}), now="2025-06-01")
+    >>> summaries_for(book, "analyst")["A"]
+    '某信访人反映恒丰化工排放异味，电话138****1215'
+    """
+    from ..privacy.masking import Masker
+
+    c = book.cases
+    if "summary" not in c:
+        return {}
+    if role is None:
+        from ..config import get_config
+
+        role = get_config().role
+    texts = Masker(role, lang(language)).case_texts(book)
+    return dict(zip(c["case_id"].astype(str), texts.astype(object).where(texts.notna(), "").astype(str), strict=True))
 
 
 def hot_issues_table(hot: pd.DataFrame, names: Mapping[str, str] | None = None, *, summaries: Mapping[str, str] | None = None,
                      role: str | None = None, top: int | None = 20, terms: int = 6,
                      language: str | None = None) -> pd.DataFrame:
     """The ``top`` hot issues of :func:`workbench.hot_issues` as a table in the chosen language:
-    label, cases, first and last date, regions (by name), categories, key terms, and — for the
-    ``supervisor`` role only, given ``summaries`` (case id → summary) — the representative
-    summaries; otherwise the representative case ids.
+    label, cases, first and last date, regions (by name), categories, key terms, and — given
+    ``summaries`` (case id → summary, from :func:`summaries_for` for the role) — the
+    representative summaries (outside the supervisor role ID numbers and phones in them are
+    masked once more here); otherwise the representative case ids.
 
     >>> hot = pd.DataFrame({"issue_id": ["H1"], "label": ["恒丰化工 异味"], "n_cases": [20],
     ...     "first_at": [pd.Timestamp("2024-01-03")], "last_at": [pd.Timestamp("2024-01-30")],
@@ -451,12 +484,21 @@ def hot_issues_table(hot: pd.DataFrame, names: Mapping[str, str] | None = None, 
     })
     reps = [_records(v) for v in (h["representative_case_ids"] if "representative_case_ids" in h else [[]] * len(h))]
     if summaries is not None and show_summaries(role):
-        out["summaries"] = [" ／ ".join(str(summaries.get(c, c)) for c in r[:2]) for r in reps]
+        from ..privacy.masking import Masker
+
+        m = Masker(role or _configured_role())
+        out["summaries"] = [" ／ ".join(m.text(summaries.get(c, c)) for c in r[:2]) for r in reps]
     else:
         out["representative"] = [", ".join(r[:3]) for r in reps]
     out.columns = [text(f"hot.col.{c}", lg) for c in out.columns]
     out.index = pd.RangeIndex(1, len(out) + 1, name=text("hot.col.rank", lg))
     return out
+
+
+def _configured_role() -> str:
+    from ..config import get_config
+
+    return get_config().role
 
 
 def issues_behind(hot: pd.DataFrame, case_ids: Sequence[str], *, min_overlap: int = 1) -> pd.DataFrame:

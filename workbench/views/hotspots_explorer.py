@@ -112,11 +112,12 @@ class HotspotsExplorer(ExplorerShell):
         return self._get("names", make)
 
     def summaries(self) -> dict[str, str]:
-        """case id → summary (only used for the supervisor role)."""
-        c = self.book.cases
-        if "summary" not in c:
-            return {}
-        return self._get("summaries", lambda: dict(zip(c["case_id"].astype(str), c["summary"].astype(str), strict=True)))
+        """case id → summary as the configured role may see it (:func:`~workbench.views.hotspots.summaries_for`)."""
+        from ..config import get_config
+        from .hotspots import summaries_for
+
+        role = get_config().role
+        return self._get(f"summaries:{role}", lambda: summaries_for(self.book, role, self.language))
 
     # ------------------------------------------------------------------ data of the figures
 
@@ -280,7 +281,7 @@ class HotspotsExplorer(ExplorerShell):
             self._comp_fig,
             self._heat_fig,
             w.VBox([self._w_alert, self._series_fig, self._alert_html]),
-            w.VBox([w.HTML(f"<small>{html.escape(t('hot.ui.privacy', role=get_config().role))}</small>"),
+            w.VBox([w.HTML(f"<small>{html.escape(t('privacy.hot.note', role=get_config().role))}</small>"),
                     self._w_issue, self._issue_html]),
             self._kw_fig,
         ])
@@ -378,6 +379,8 @@ class HotspotsExplorer(ExplorerShell):
         rows = rows.assign(unit_name=rows["responsible_unit_id"].map(nm).fillna(rows["responsible_unit_id"]))
         cols = ["case_id", "received_at", "region_name", "category_l1", "category_l2", "unit_name", "status"]
         if show_summaries():
+            shown = self.summaries()
+            rows = rows.assign(summary=rows["case_id"].astype(str).map(shown))
             cols.append("summary")
         self._list_html.value = cases_table_html(rows, [x for x in cols if x in rows], language=self.language)
 

@@ -14,9 +14,12 @@ goes or predicts anything. Each figure reads a data function's output:
 - :func:`group_layout` → :func:`group_network_figure`; :func:`group_profile` / :func:`group_data`;
 - :func:`bands_data` → :func:`bands_figure`; :func:`repeat_rate` → :func:`repeat_rate_figure`.
 
-Privacy (DESIGN §9), enforced here for every view: names, ID numbers, phones and addresses only for
-the ``supervisor`` role; any other role sees persons by ``person_key`` (IDs and phones masked), and
-the person links of accusation cases (揭发控告) are left out as if they were not there.
+Privacy (DESIGN §9), enforced here for every view through :class:`workbench.privacy.Masker`:
+names, ID numbers, phones and addresses only for the ``supervisor`` role; the ``analyst`` sees
+persons under stable pseudonyms (化名, keyed: the analyst's key file) with IDs and phones masked;
+the ``trainer`` (synthetic data only) sees the invented names, IDs and phones masked. Outside the
+supervisor role the person links of accusation cases (揭发控告) are left out as if they were not
+there. Every ``role`` argument may also be a Masker (e.g. one made with an explicit key file).
 
 They read the results of :func:`workbench.resolve_persons` (``persons``),
 :func:`workbench.repeat_matters` (``repeats``) and :func:`workbench.petitioner_groups` (``groups``).
@@ -30,13 +33,14 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..i18n import lang, text
+from ..privacy.masking import Masker, mask_id_number, mask_phone, masker_for
 from ..vocab import label
 from .delays import _GREY, _layout, _n, _pct, _tint
 
@@ -102,7 +106,9 @@ _SEP = "、"
 # --------------------------------------------------------------------------- privacy
 
 
-def _role(role: str | None) -> str:
+def _role(role: str | Masker | None) -> str:
+    if isinstance(role, Masker):
+        return role.role
     if role:
         return role
     from ..config import get_config
@@ -110,7 +116,13 @@ def _role(role: str | None) -> str:
     return get_config().role
 
 
-def is_supervisor(role: str | None = None) -> bool:
+def _masker(role: str | Masker | None) -> Masker:
+    """The Masker of ``role``: itself when one is given; the analyst's reads the configured key
+    (a :class:`~workbench.privacy.PrivacyError` naming the ways to give one when there is none)."""
+    return role if isinstance(role, Masker) else masker_for(_role(role))
+
+
+def is_supervisor(role: str | Masker | None = None) -> bool:
     """Whether ``role`` (default: the configured one) may see names, IDs, phones and addresses.
 
     >>> is_supervisor("analyst"), is_supervisor("supervisor")
@@ -133,33 +145,9 @@ def _isin(s: pd.Series, values: Any) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.is_in(arr, value_set=vals), False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def mask_id_number(v: object) -> str:
-    """An ID number with all but its first and last four characters starred ('' when missing).
-
-    >>> mask_id_number("33990319640804330X"), mask_id_number(None)
-    ('3399**********330X', '')
-    """
-    if _missing(v) or not str(v).strip():
-        return ""
-    s = str(v).strip()
-    return s[:4] + "*" * max(len(s) - 8, 2) + s[-4:] if len(s) > 8 else "*" * len(s)
-
-
-def mask_phone(v: object) -> str:
-    """A phone number with its middle starred: first three and last four digits kept.
-
-    >>> mask_phone("13812341215"), mask_phone("12345")
-    ('138****1215', '*****')
-    """
-    if _missing(v) or not str(v).strip():
-        return ""
-    s = str(v).strip()
-    return s[:3] + "*" * (len(s) - 7) + s[-4:] if len(s) >= 10 else "*" * len(s)
-
-
-def hidden_cases(book: Casebook, role: str | None = None) -> np.ndarray:
+def hidden_cases(book: Casebook, role: str | Masker | None = None) -> np.ndarray:
     """Case ids whose person links ``role`` may not see: the accusations (揭发控告) outside the
-    supervisor role, none for the supervisor.
+    supervisor role, none for the supervisor (:meth:`workbench.privacy.Masker.hidden_cases`).
 
     >>> import workbench as wb
     >>> book = wb.Casebook.from_frames(cases=pd.DataFrame({"case_id": ["A", "B"],
@@ -167,47 +155,41 @@ def hidden_cases(book: Casebook, role: str | None = None) -> np.ndarray:
     >>> hidden_cases(book, "analyst").tolist(), hidden_cases(book, "supervisor").tolist()
     (['A'], [])
     """
-    if is_supervisor(role) or "demand_type" not in book.cases:
-        return np.asarray([], dtype=object)
-    c = book.cases
-    acc = (c["demand_type"].astype("str") == "accusation").fillna(False).to_numpy(dtype=bool)
-    return c["case_id"].astype(str).to_numpy(dtype=object)[acc]
+    return Masker(_role(role)).hidden_cases(book)
 
 
-def _visible(frame: pd.DataFrame, book: Casebook, role: str | None) -> pd.DataFrame:
+def _visible(frame: pd.DataFrame, book: Casebook, role: str | Masker | None) -> pd.DataFrame:
     """``frame`` (a table with a ``case_id`` per person link) without the links ``role`` may not
-    see: outside the supervisor role, those of accusation cases (looked up for its cases only)."""
-    if is_supervisor(role) or not len(frame) or "demand_type" not in book.cases:
-        return frame
-    c = book.cases
-    ids = frame["case_id"].astype(str)
-    mine = c.loc[_isin(c["case_id"], pd.unique(ids)), ["case_id", "demand_type"]]
-    acc = set(mine.loc[(mine["demand_type"].astype("str") == "accusation").fillna(False).to_numpy(dtype=bool),
-                       "case_id"].astype(str))
-    return frame.loc[~_isin(ids, acc)] if acc else frame
+    see: outside the supervisor role, those of accusation cases."""
+    return Masker(_role(role)).visible(frame, book)
 
 
-def person_labels(keys: Sequence[object] | pd.Series, persons=None, role: str | None = None) -> list[str]:
-    """How each person is named in a view: ``name（person_key）`` for the supervisor when the
-    resolution (``persons``) is given, else the ``person_key`` alone.
+def person_labels(keys: Sequence[object] | pd.Series, persons=None, role: str | Masker | None = None,
+                  language: str | None = None) -> list[str]:
+    """How each person is named in a view (:meth:`workbench.privacy.Masker.person_label`): the
+    supervisor ``name（person_key）`` (the key alone without ``persons`` or a name), the analyst
+    a stable pseudonym (化名, keyed; ``alias-`` in English), the trainer the (synthetic) name.
+    ``role`` may be a Masker; ``language`` (default: the Masker's) names the pseudonym's prefix.
 
     >>> import types
+    >>> from workbench.privacy import Masker
     >>> p = types.SimpleNamespace(persons=pd.DataFrame({"person_key": ["P1"], "name": ["张三"]}))
-    >>> person_labels(["P1", "P2"], p, "supervisor"), person_labels(["P1"], p, "analyst")
-    (['张三（P1）', 'P2'], ['P1'])
+    >>> person_labels(["P1", "P2"], p, "supervisor"), person_labels(["P1"], p, "trainer")
+    (['张三（P1）', 'P2'], ['张三'])
+    >>> person_labels(["P1"], p, Masker("analyst", key=bytes(32)))
+    ['化名-5W5EHFRG']
     """
+    m = _masker(role)
+    if language and language != m.language:
+        m = replace(m, language=language)
     ks = [str(k) for k in keys]
-    if persons is None or not is_supervisor(role):
-        return ks
+    if m.role == "analyst" or persons is None:
+        return m.person_labels(ks)
     pp = persons.persons
     if len(ks) < 200:  # a dossier or a list: look the few up rather than index them all
         pp = pp.loc[_isin(pp["person_key"], set(ks))]
     nm = pp.drop_duplicates("person_key").set_index("person_key")["name"].astype(object) if len(pp) else pd.Series(dtype=object)
-    out = []
-    for k in ks:
-        v = nm.get(k)
-        out.append(f"{v}（{k}）" if not _missing(v) and str(v) else k)
-    return out
+    return m.person_labels(ks, [nm.get(k) for k in ks])
 
 
 # --------------------------------------------------------------------------- cases and matters
@@ -270,7 +252,7 @@ def _level_word(v: object, lg: str) -> str:
     return label("unit_level", str(v), lg) if not _missing(v) and str(v) in LEVELS else text("person.level.unknown", lg)
 
 
-def _visible_cases(repeats, book: Casebook, role: str | None) -> pd.DataFrame:
+def _visible_cases(repeats, book: Casebook, role: str | Masker | None) -> pd.DataFrame:
     """``repeats.cases`` as ``role`` may see them, with the case facts a view shows: channel,
     category, registering and responsible unit, replied/closed dates, satisfaction and outcome,
     level (the repeats' own, else the registering unit's). Sorted by matter and time."""
@@ -300,7 +282,7 @@ def _visible_cases(repeats, book: Casebook, role: str | None) -> pd.DataFrame:
     return out.sort_values(["matter_key", "received_at", "case_id"], kind="stable").reset_index(drop=True)
 
 
-def matter_table(repeats, book: Casebook, role: str | None = None, *, open_only: bool = False) -> pd.DataFrame:
+def matter_table(repeats, book: Casebook, role: str | Masker | None = None, *, open_only: bool = False) -> pd.DataFrame:
     """One row per matter (信访事项) as ``role`` may see it, from its visible cases: matter_key,
     person_key, category_l1, category_l2, region_code, n_cases, first_at, last_at, highest_level,
     path (levels in the order first reached, climbing only: ``county→city→province``), escalated,
@@ -373,7 +355,7 @@ def _matters_of(vc: pd.DataFrame, m: pd.DataFrame, open_only: bool = False) -> p
     return out[cols].reset_index(drop=True)
 
 
-def unresolved_matters(repeats, book: Casebook, role: str | None = None) -> pd.DataFrame:
+def unresolved_matters(repeats, book: Casebook, role: str | Masker | None = None) -> pd.DataFrame:
     """The matters still open (积案), ranked for assignment: long-running first (上访老户), then
     the most cases, the highest level reached, the earliest first petition; ``rank`` from 1."""
     t = matter_table(repeats, book, role, open_only=True)
@@ -431,7 +413,7 @@ def _date(t: object) -> str:
 
 
 def unresolved_table(repeats, book: Casebook, top: int = 20, language: str | None = None, *,
-                     persons=None, role: str | None = None, unresolved: pd.DataFrame | None = None) -> pd.DataFrame:
+                     persons=None, role: str | Masker | None = None, unresolved: pd.DataFrame | None = None) -> pd.DataFrame:
     """The first ``top`` matters of :func:`unresolved_matters` in words, ranked from 1: the
     person (name for the supervisor when ``persons`` is given, else the person_key), category,
     locality, cases, first and last petition, highest level and path, the units that handled
@@ -450,16 +432,18 @@ def unresolved_table(repeats, book: Casebook, top: int = 20, language: str | Non
     ...     "repeat_no": [1, 2], "level": ["county", "city"], "received_at": pd.to_datetime(["2025-01-02", "2025-03-01"])})
     >>> m = pd.DataFrame({"matter_key": ["M1"], "person_key": ["P1"], "category_l1": ["城乡建设"],
     ...     "category_l2": ["建设管理"], "region_code": ["339902"], "open": [True], "long_running": [False]})
-    >>> t = unresolved_table(types.SimpleNamespace(cases=rc, matters=m), book, language="zh", role="analyst")
+    >>> from workbench.privacy import Masker
+    >>> analyst = Masker("analyst", key=bytes(32))
+    >>> t = unresolved_table(types.SimpleNamespace(cases=rc, matters=m), book, language="zh", role=analyst)
     >>> t[["信访人", "件数", "层级路径", "办理单位", "办理结果"]].values.tolist()
-    [['P1', 2, '县/区 → 市', '县住建局', '未办结、答复·不满意']]
+    [['化名-5W5EHFRG', 2, '县/区 → 市', '县住建局', '未办结、答复·不满意']]
     """
     lg = lang(language)
     t = (unresolved if unresolved is not None else unresolved_matters(repeats, book, role)).head(top)
     units = _unit_names(book)
     regions = _region_names(book)
     out = pd.DataFrame({
-        "person": person_labels(t["person_key"], persons, role),
+        "person": person_labels(t["person_key"], persons, role, lg),
         "category": [f"{a}/{b}" if not _missing(b) and b else str(a) for a, b in zip(t["category_l1"], t["category_l2"], strict=True)],
         "region": [_region(c, regions) for c in t["region_code"]],
         "n_cases": t["n_cases"].astype(np.int64).to_numpy(),
@@ -484,7 +468,7 @@ def table_html(df: pd.DataFrame, caption: str | None = None, max_rows: int = 200
 
 
 def unresolved_table_html(repeats, book: Casebook, top: int = 20, language: str | None = None, *,
-                          persons=None, role: str | None = None, unresolved: pd.DataFrame | None = None) -> str:
+                          persons=None, role: str | Masker | None = None, unresolved: pd.DataFrame | None = None) -> str:
     """:func:`unresolved_table` as HTML, captioned with how many matters are open in all."""
     lg = lang(language)
     u = unresolved if unresolved is not None else unresolved_matters(repeats, book, role)
@@ -494,7 +478,7 @@ def unresolved_table_html(repeats, book: Casebook, top: int = 20, language: str 
 
 
 def long_running_table(repeats, book: Casebook, top: int = 20, language: str | None = None, *,
-                       persons=None, role: str | None = None) -> pd.DataFrame:
+                       persons=None, role: str | Masker | None = None) -> pd.DataFrame:
     """上访老户: the persons whose matters run long (``repeats.persons.long_running``), most cases
     first, with their visible cases, matters, open matters, first and last petition, highest level
     and the units that handled them. Persons are named as :func:`person_labels` allows."""
@@ -518,7 +502,7 @@ def long_running_table(repeats, book: Casebook, top: int = 20, language: str | N
         }).reset_index()
         per = per.sort_values(["n_cases", "last_at", "person_key"], ascending=[False, False, True], kind="stable").head(top)
         out = pd.DataFrame({
-            "person": person_labels(per["person_key"], persons, role),
+            "person": person_labels(per["person_key"], persons, role, lg),
             "n_cases": per["n_cases"].astype(np.int64).to_numpy(),
             "n_matters": per["n_matters"].astype(np.int64).to_numpy(),
             "open_matters": per["open_matters"].astype(np.int64).to_numpy(),
@@ -575,14 +559,15 @@ def _dossier_cases(vc: pd.DataFrame, book: Casebook) -> pd.DataFrame:
     return c
 
 
-def dossier_data(book: Casebook, persons, repeats, person_key: str, role: str | None = None) -> Dossier:
+def dossier_data(book: Casebook, persons, repeats, person_key: str, role: str | Masker | None = None) -> Dossier:
     """One person's dossier as ``role`` may see it: all their visible cases, matters, and the
     records merged into them with the evidence of each merge (``persons.explain``). Outside the
     supervisor role there are no names, addresses, full IDs or phones, and no accusation cases.
 
     Raises KeyError for a person_key the resolution does not know.
     """
-    role = _role(role)
+    msk = _masker(role)
+    role = msk.role
     pk = str(person_key)
     pp = persons.persons
     row = pp.loc[pp["person_key"].astype(str) == pk]
@@ -598,16 +583,16 @@ def dossier_data(book: Casebook, persons, repeats, person_key: str, role: str | 
     sup = is_supervisor(role)
     person: dict[str, Any] = {"person_key": pk, "n_records": r.get("n_records"), "region_code": r.get("region_code")}
     phones = [str(p) for p in (r.get("phones") or []) if not _missing(p)] if isinstance(r.get("phones"), (list, tuple, np.ndarray)) else []
-    if sup:
-        person.update(name=r.get("name"), name_variants=list(r.get("name_variants") or []), id_number=r.get("id_number"),
-                      phones=phones)
-    else:
-        person.update(id_number=mask_id_number(r.get("id_number")), phones=[mask_phone(p) for p in phones])
+    if msk.role != "analyst":  # the supervisor's real names, the trainer's invented ones
+        person.update(name=r.get("name"), name_variants=list(r.get("name_variants") or []))
+    person.update(id_number=msk.id_number(r.get("id_number")), phones=[msk.phone(p) for p in phones])
+    if not sup and person.get("region_code") is not None and not _missing(person["region_code"]):
+        person["region_code"] = str(person["region_code"])[:9]  # the township, as addresses are cut
     for k in ("flagged", "flag"):
         if k in r:
             person[k] = r[k]
-    labels = person_labels([pk], persons, role)
-    records, links, rejected = _merge_evidence(book, persons, pk, sup)
+    labels = person_labels([pk], persons, msk)
+    records, links, rejected = _merge_evidence(book, persons, pk, msk)
     return Dossier(pk, labels[0], role, cases, matters, person, records, links, rejected)
 
 
@@ -620,9 +605,12 @@ def _one_person(repeats, cases: pd.DataFrame):
     return SimpleNamespace(cases=cases, matters=m.loc[_isin(m["matter_key"], keys)])
 
 
-def _merge_evidence(book: Casebook, persons, pk: str, sup: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The records of a person (with their details as the role may see them) and the accepted
-    and refused links among and around them."""
+def _merge_evidence(book: Casebook, persons, pk: str, msk: Masker) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The records of a person (with their details as the role may see them: names for the
+    supervisor and the trainer, IDs and phones masked outside the supervisor role, addresses cut
+    to the township) and the accepted and refused links among and around them. Outside the
+    supervisor role a record's cases count only the cases the role may see."""
+    sup = msk.full
     recs = persons.records
     mine = recs.loc[recs["person_key"].astype(str) == pk]
     ids = mine["petitioner_id"].astype(str).tolist()
@@ -633,17 +621,19 @@ def _merge_evidence(book: Casebook, persons, pk: str, sup: bool) -> tuple[pd.Dat
     def get(col: str, pid: str) -> object:
         return det.at[pid, col] if col in det and pid in det.index else None
 
-    n_cases = persons.case_persons.loc[_isin(persons.case_persons["petitioner_id"], ids)] \
-        .groupby(persons.case_persons["petitioner_id"].astype(str))["case_id"].nunique() if len(ids) and \
-        "petitioner_id" in persons.case_persons else pd.Series(dtype=np.int64)
+    cp = persons.case_persons
+    if len(ids) and "petitioner_id" in cp:
+        cp = msk.visible(cp.loc[_isin(cp["petitioner_id"], ids)], book)
+        n_cases = cp.groupby(cp["petitioner_id"].astype(str))["case_id"].nunique()
+    else:
+        n_cases = pd.Series(dtype=np.int64)
     rows = []
     for pid, how in zip(ids, mine["how"] if "how" in mine else [""] * len(ids), strict=True):
         d: dict[str, object] = {"petitioner_id": pid, "how": "" if _missing(how) else str(how)}
-        if sup:
-            d.update(name=get("name", pid), id_number=get("id_number", pid), phone=get("phone", pid),
-                     address=get("address", pid))
-        else:
-            d.update(id_number=mask_id_number(get("id_number", pid)), phone=mask_phone(get("phone", pid)))
+        if msk.role != "analyst":
+            d["name"] = get("name", pid)
+        d.update(id_number=msk.id_number(get("id_number", pid)), phone=msk.phone(get("phone", pid)),
+                 address=msk.address(get("address", pid)))
         d["cases"] = int(n_cases.get(pid, 0))
         rows.append(d)
     records = pd.DataFrame(rows)
@@ -682,18 +672,20 @@ def _merge_evidence(book: Casebook, persons, pk: str, sup: bool) -> tuple[pd.Dat
     else:
         rejected = pairs(getattr(persons, "rejected", None), False)
     if not sup:
-        links, rejected = _scrub(links, det, ids), _scrub(rejected, det, ids)
+        shown = ("id_number", "phone", "address") if msk.role == "trainer" else ("name", "id_number", "phone", "address")
+        links, rejected = _scrub(links, det, ids, shown), _scrub(rejected, det, ids, shown)
     return records, links, rejected
 
 
-def _scrub(frame: pd.DataFrame, det: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    """Evidence and reason texts with any name, ID number or phone of the records starred (the
-    wording is another module's: a view must not trust it to hold no personal data)."""
+def _scrub(frame: pd.DataFrame, det: pd.DataFrame, ids: list[str],
+           columns: Sequence[str] = ("name", "id_number", "phone", "address")) -> pd.DataFrame:
+    """Evidence and reason texts with any name, ID number or phone (``columns``) of the records
+    starred (the wording is another module's: a view must not trust it to hold no personal data)."""
     if not len(frame) or not len(det):
         return frame
     secrets: set[str] = set()
     pids = set(ids) | set(frame["petitioner_id_a"].astype(str)) | set(frame["petitioner_id_b"].astype(str))
-    for col in ("name", "id_number", "phone", "address"):
+    for col in columns:
         if col in det:
             vals = det.loc[det.index.isin(list(pids)), col]
             secrets |= {str(v) for v in vals if not _missing(v) and len(str(v)) >= 2}
@@ -714,7 +706,7 @@ def _scrub(frame: pd.DataFrame, det: pd.DataFrame, ids: list[str]) -> pd.DataFra
     return out
 
 
-def group_data(book: Casebook, groups, repeats, group_id: str, persons=None, role: str | None = None) -> Dossier:
+def group_data(book: Casebook, groups, repeats, group_id: str, persons=None, role: str | Masker | None = None) -> Dossier:
     """A petitioning group's cases as one dossier (``kind="group"``): the group's cases that the
     role may see, each once, gathered into one matter per issue category (the members' own
     matters on one issue are one matter of the group; open if any member's is), and its members
@@ -722,7 +714,8 @@ def group_data(book: Casebook, groups, repeats, group_id: str, persons=None, rol
     are left out). Draw it with :func:`dossier_figure`, tell it with :func:`dossier_story`."""
     from types import SimpleNamespace
 
-    role = _role(role)
+    msk = _masker(role)
+    role = msk.role
     gid = str(group_id)
     mem = groups.members.loc[groups.members["group_id"].astype(str) == gid]
     if not len(mem):
@@ -746,7 +739,7 @@ def group_data(book: Casebook, groups, repeats, group_id: str, persons=None, rol
     cases = cases.assign(matter_key=cases["matter_key"].astype(str).map(to_issue))
     sub = SimpleNamespace(cases=cases, matters=issues)
     vc = _visible_cases(sub, book, role)
-    members = mem.assign(person=person_labels(mem["person_key"], persons, role))
+    members = mem.assign(person=person_labels(mem["person_key"], persons, msk))
     seen = mine.groupby(mine["person_key"].astype(str))["case_id"].nunique() if len(mine) else pd.Series(dtype=np.int64)
     members = members.assign(visible_cases=members["person_key"].astype(str).map(seen).fillna(0).astype(np.int64))
     if not is_supervisor(role):
@@ -979,7 +972,7 @@ def _TEXT_KEYS() -> dict[str, tuple[str, str]]:
 # --------------------------------------------------------------------------- escalation
 
 
-def escalation_flows(repeats, book: Casebook, role: str | None = None, *, min_cases: int = 2) -> pd.DataFrame:
+def escalation_flows(repeats, book: Casebook, role: str | Masker | None = None, *, min_cases: int = 2) -> pd.DataFrame:
     """Matters flowing up the levels (越级/逐级上行): one row per step of the matters' paths
     (:func:`matter_table`, climbing only) and per end — ``source``, ``target`` (a level, or
     ``open`` / ``closed`` for where the matter stands at its highest level), ``matters``,
@@ -1123,7 +1116,7 @@ def _gid_map(centres: pd.DataFrame, col: str, gid: np.ndarray) -> np.ndarray:
 
 
 def group_network_figure(groups, layout: pd.DataFrame | None = None, language: str | None = None, *,
-                         persons=None, role: str | None = None, top: int | None = 40, width: int | None = None) -> go.Figure:
+                         persons=None, role: str | Masker | None = None, top: int | None = 40, width: int | None = None) -> go.Figure:
     """The petitioning groups drawn as clusters (WebGL): one dot per member sized by cases,
     coloured by group, representatives as diamonds with a dark edge; grey lines join members who
     petitioned together (``groups.network``); each group is labelled with its size and cases.
@@ -1148,7 +1141,7 @@ def group_network_figure(groups, layout: pd.DataFrame | None = None, language: s
     fig.add_trace(go.Scattergl(x=ex, y=ey, mode="lines", line={"color": "#c8d0d8", "width": 0.8}, hoverinfo="skip",
                                showlegend=False, name=text("person.net.edges", lg)))
     colour_of = {g: _GROUP_COLOURS[i % len(_GROUP_COLOURS)] for i, g in enumerate(centres["group_id"])}
-    names = person_labels(lay["person_key"], persons, role)
+    names = person_labels(lay["person_key"], persons, role, lg)
     n_cases = lay["n_cases"].astype(float).to_numpy() if len(lay) else np.zeros(0)
     size = 7 + 16 * np.sqrt(n_cases / n_cases.max()) if len(n_cases) and n_cases.max() > 0 else np.full(len(lay), 8.0)
     role_word = {r: text(f"person.role.{r}", lg) for r in ("representative", "member")}
@@ -1193,7 +1186,7 @@ def group_network_figure(groups, layout: pd.DataFrame | None = None, language: s
 
 
 def group_profile(groups, book: Casebook, group_id: str, language: str | None = None, *, persons=None,
-                  role: str | None = None, repeats=None) -> pd.DataFrame:
+                  role: str | Masker | None = None, repeats=None) -> pd.DataFrame:
     """One group's profile as a two-column table (item, value): members and representatives,
     cases, matters, highest level and path, the units that handled them, what came of the cases,
     whether any is open. With ``repeats`` the cases are those the role may see."""
@@ -1226,7 +1219,7 @@ def group_profile(groups, book: Casebook, group_id: str, language: str | None = 
     outs = case_outcomes(cases).tolist()
     items = [
         ("members", text("person.profile.members_v", lg, n=_n(len(mem)), reps=_n(len(reps)))),
-        ("representatives", _SEP.join(person_labels(reps, persons, role)) or "—"),
+        ("representatives", _SEP.join(person_labels(reps, persons, role, lg)) or "—"),
         ("cases", _n(len(cases))),
         ("period", f"{_date(cases['received_at'].min())} — {_date(cases['received_at'].max())}" if len(cases) else "—"),
         ("categories", _SEP.join(dict.fromkeys(f"{a}/{b}" for a, b in zip(cases["category_l1"], cases["category_l2"], strict=True)

@@ -30,6 +30,8 @@ from .explorer import DelayExplorer, ExplorerShell
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from ..privacy.masking import Masker
+
 __all__ = ["PersonsExplorer", "explore_persons"]
 
 _TABS = ("unresolved", "person", "groups", "escalation", "repeats")
@@ -43,13 +45,15 @@ class PersonsExplorer(ExplorerShell):
     _static_key = "person.ui.static"
 
     def __init__(self, book, persons=None, repeats=None, groups=None, *, overrides: str | None = None,
-                 language: str | None = None, role: str | None = None, top: int = 30, width: int = 940):
-        from ..config import get_config
+                 language: str | None = None, role: str | Masker | None = None, top: int = 30, width: int = 940):
+        from ..privacy.masking import Masker, masker_for
 
         self.book = book
         self.overrides = overrides
         self.language = lang(language)
-        self.role = role or get_config().role
+        #: what the role may see; an analyst's needs the pseudonym key (configured, or pass a Masker)
+        self.masker = role if isinstance(role, Masker) else masker_for(role, language=self.language)
+        self.role = self.masker.role
         self.top = top
         self.width = width
         self._cache: dict[str, Any] = {}
@@ -118,7 +122,7 @@ class PersonsExplorer(ExplorerShell):
 
     def labels(self, keys) -> list[str]:
         """How persons are named for this explorer's role."""
-        return P.person_labels(keys, self.persons, self.role)
+        return P.person_labels(keys, self.persons, self.masker)
 
     def default_person(self) -> str | None:
         """The person of the first unresolved matter (else the one with most cases)."""
@@ -177,12 +181,18 @@ class PersonsExplorer(ExplorerShell):
         return self._set_list(ids, "persons", text("person.ui.list_persons", self.language, what=what, n=len(ids)))
 
     def find_person(self, query: str) -> list[str]:
-        """Persons matching ``query``: a person_key (any role); for the supervisor also a name
-        (or name variant) containing it, an ID number or a phone. Lists them; returns the keys."""
+        """Persons matching ``query``: a person_key or the label the role sees (the analyst's
+        pseudonym 化名-…); for the supervisor also a name (or name variant) containing it, an ID
+        number or a phone; for the trainer a (synthetic) name. Lists them; returns the keys."""
         q = str(query or "").strip()
         pp = self.persons.persons
         keys = pp["person_key"].astype(str)
         hit = keys == q
+        if q and self.role == "analyst" and "-" in q:  # a pseudonym, in either language (化名-… / alias-…)
+            code = q.rsplit("-", 1)[-1].upper()
+            hit |= pd.Series([lab.rsplit("-", 1)[-1] for lab in self.labels(keys)], index=keys.index) == code
+        if q and self.role == "trainer" and "name" in pp:
+            hit |= pp["name"].astype("str").str.contains(q, regex=False).fillna(False)
         if q and P.is_supervisor(self.role):
             for col in ("name", "id_number"):
                 if col in pp:
@@ -208,7 +218,7 @@ class PersonsExplorer(ExplorerShell):
         pk = person_key or self.default_person()
         if pk is None:
             return None
-        d = P.dossier_data(self.book, self.persons, self.repeats, str(pk), self.role)
+        d = P.dossier_data(self.book, self.persons, self.repeats, str(pk), self.masker)
         self.person_key, self.dossier = str(pk), d
         fig = P.dossier_figure(d, self.language).update_layout(width=self.width)
         self.story = P.dossier_story(d, self.language)
@@ -238,7 +248,7 @@ class PersonsExplorer(ExplorerShell):
         gid = group_id or self.default_group()
         if gid is None:
             return None
-        d = P.group_data(self.book, self.groups, self.repeats, str(gid), self.persons, self.role)
+        d = P.group_data(self.book, self.groups, self.repeats, str(gid), self.persons, self.masker)
         self.group_id, self.group = str(gid), d
         fig = P.dossier_figure(d, self.language).update_layout(width=self.width)
         self.group_story = P.dossier_story(d, self.language)
@@ -246,7 +256,7 @@ class PersonsExplorer(ExplorerShell):
             from .blame_explorer import story_html
 
             DelayExplorer._set_figure(self._group_fig, fig)
-            prof = P.group_profile(self.groups, self.book, str(gid), self.language, persons=self.persons, role=self.role,
+            prof = P.group_profile(self.groups, self.book, str(gid), self.language, persons=self.persons, role=self.masker,
                                    repeats=self.repeats)
             self._group_html.value = P.table_html(prof) + story_html(self.group_story)
             if self._w_group.value != str(gid) and str(gid) in [v for _, v in self._w_group.options]:
@@ -290,7 +300,7 @@ class PersonsExplorer(ExplorerShell):
         self._w_matter.observe(self._on_matter_pick, names="value")
         # 信访人
         self._w_query = w.Text(description=text("person.ui.person", L), style={"description_width": "initial"},
-                               placeholder="P…" if not P.is_supervisor(self.role) else "")
+                               placeholder=text("privacy.pseudonym", L) + "-…" if self.role == "analyst" else "")
         self._w_find = w.Button(description=text("person.ui.find", L), icon="search")
         self._w_find.on_click(lambda _b: self._w_query.value and self.find_person(self._w_query.value))
         self._dossier_fig = go.FigureWidget()
@@ -335,7 +345,8 @@ class PersonsExplorer(ExplorerShell):
         self._draw_tab()
         ms = (time.perf_counter() - t0) * 1000
         role = html.escape(self.role)
-        self._status.value = (f"<small>{html.escape(text('person.ui.privacy', L, role=role))} · {ms:.0f} ms</small>")
+        note = "person.ui.privacy" if self.role == "supervisor" else f"privacy.persons.{self.role}"
+        self._status.value = (f"<small>{html.escape(text(note, L, role=role))} · {ms:.0f} ms</small>")
 
     def _draw_tab(self) -> None:
         kind = _TABS[self._tabs.selected_index or 0]
@@ -357,7 +368,7 @@ class PersonsExplorer(ExplorerShell):
     def _draw_unresolved(self) -> None:
         L = self.language
         self._unresolved_html.value = P.unresolved_table_html(self.repeats, self.book, self.top, L, persons=self.persons,
-                                                              role=self.role, unresolved=self.unresolved())
+                                                              role=self.masker, unresolved=self.unresolved())
         u = self.unresolved().head(self.top)
         labels = self.labels(u["person_key"])
         opts = [(f"{r}. {who} · {c1}/{c2} · {n}{'件' if L != 'en' else ' cases'}", str(k))
@@ -371,7 +382,7 @@ class PersonsExplorer(ExplorerShell):
         if not len(g.groups):
             self._group_html.value = html.escape(text("person.ui.no_groups", L))
             return
-        fig = P.group_network_figure(g, self.layout(), L, persons=self.persons, role=self.role, width=self.width)
+        fig = P.group_network_figure(g, self.layout(), L, persons=self.persons, role=self.masker, width=self.width)
         DelayExplorer._set_figure(self._net_fig, fig)
         for tr in self._net_fig.data:
             tr.on_click(self._on_net_click)
