@@ -848,7 +848,7 @@ def problems(r: ReportContext) -> None:
                           esc=fmt_int(counts["escalated"]), active=fmt_int(counts["active"]),
                           rep=fmt_int(counts["repeat_cases"]), period=_e(s.period_words()))))
         out += [_caption(r.w("cap.backlog", n=len(t), total=fmt_int(counts["open"]))),
-                table_html(t.reset_index(), nowrap=[t.columns[4], t.columns[5]]), _note(r.w(f"note.backlog.{r.role}"))]
+                table_html(t.reset_index(), nowrap=[t.columns[0], t.columns[4], t.columns[5]]), _note(r.w(f"note.backlog.{r.role}"))]
     else:
         out.append(_p(r.w("backlog.none")))
     show_html("".join(out))
@@ -878,7 +878,7 @@ def next_steps(r: ReportContext) -> None:
     bp = f.get("buck")
     if bp is not None and len(bp) and bool(bp["flagged"].any()):
         x = bp.loc[bp["flagged"].astype(bool)].iloc[0]
-        steps.append(r.w("steps.buck", a=_e(x["name_a"]), b=_e(x["name_b"]), n=fmt_int(x["bounce_cases"] + x["refused_both"])))
+        steps.append(r.w("steps.buck", a=_e(x["name_a"]), b=_e(x["name_b"]), n=fmt_int(x["bounce_cases"]), both=fmt_int(x["refused_both"])))
     bl = f.get("backlog")
     if bl and bl["open"]:
         steps.append(r.w("steps.backlog", n=fmt_int(bl["open"]), lr=fmt_int(bl["long_running"]), esc=fmt_int(bl["escalated"])))
