@@ -139,10 +139,8 @@ def generated():
 
 
 @pytest.fixture(scope="module")
-def generated_graph(generated, analyst_key):
-    from workbench.privacy import masker_for
-
-    return investigation_graph(generated, role=masker_for("analyst", key_file=analyst_key))
+def generated_graph(generated):
+    return investigation_graph(generated, role="trainer")
 
 
 # --------------------------------------------------------------------------- transfer network
@@ -274,18 +272,26 @@ def test_privacy_of_petitioners(book):
                 assert not private & set(d)
     from workbench.privacy import masker_for
 
-    alias = masker_for("analyst").pseudonym
+    msk = masker_for("analyst")
+    alias, rec = msk.pseudonym, msk.record_id
     labels = {G.graph["role"]: {n: d["label"] for n, d in G.nodes(data=True) if d["kind"] == "petitioner"}
               for G in (sup, ana, tra)}
     assert labels["supervisor"] == {"petitioner:P1": "王建国（P1）", "petitioner:P2": "李四（P2）",
                                     "petitioner:P4": "钱七（P4）"}
-    assert labels["analyst"] == {"petitioner:P1": alias("P1"), "petitioner:P2": alias("P2")}  # keyed pseudonyms
+    # the analyst's records go by their keyed stand-ins (record ids are plain hashes of personal
+    # data), labelled by keyed pseudonyms
+    assert labels["analyst"] == {f"petitioner:{rec('P1')}": alias("P1"), f"petitioner:{rec('P2')}": alias("P2")}
     assert labels["trainer"] == {"petitioner:P1": "王建国", "petitioner:P2": "李四"}  # synthetic names, no accuser
     assert sup.nodes["petitioner:P1"]["name"] == "王建国"
-    assert "name" not in ana.nodes["petitioner:P1"] and "name" not in tra.nodes["petitioner:P1"]
+    assert "name" not in ana.nodes[f"petitioner:{rec('P1')}"] and "name" not in tra.nodes["petitioner:P1"]
+    # around= takes the stand-in the analyst sees (or the record id) and answers in stand-ins
+    for seed in (rec("P1"), "P1"):
+        near_p1 = investigation_graph(book, around=f"petitioner:{seed}", hops=1, role="analyst")
+        assert near_p1.graph["around"] == f"petitioner:{rec('P1')}" and f"petitioner:{rec('P1')}" in near_p1
+        assert not [n for n in near_p1 if n.startswith("petitioner:P")]
     # the accuser of K4 (揭发控告) is only linked for the supervisor
     assert sup.has_edge("petitioner:P4", "case:K4", "filed")
-    assert "petitioner:P4" not in ana and "case:K4" in ana
+    assert f"petitioner:{rec('P4')}" not in ana and "petitioner:P4" not in ana and "case:K4" in ana
     assert ana.graph["accusation_links_hidden"] == 1
     near = investigation_graph(book, around="case:K4", hops=3, role="analyst")
     assert not any(d["kind"] == "petitioner" and n == "petitioner:P4" for n, d in near.nodes(data=True))
@@ -299,11 +305,11 @@ def test_config_role_is_the_default(book):
 
 
 def test_neighbourhood_exact(book):
-    G = investigation_graph(book, around="petitioner:P2", hops=1, role="analyst")
+    G = investigation_graph(book, around="petitioner:P2", hops=1, role="trainer")
     assert sorted(G.nodes) == ["case:K2", "case:K3", "petitioner:P2"]
     assert sorted((u, v, k) for u, v, k in G.edges(keys=True)) == [
         ("petitioner:P2", "case:K2", "filed"), ("petitioner:P2", "case:K3", "filed")]
-    G2 = investigation_graph(book, around="petitioner:P2", hops=2, role="analyst",
+    G2 = investigation_graph(book, around="petitioner:P2", hops=2, role="trainer",
                              relations=["filed", "responsible", "leads", "about"])
     assert sorted(G2.nodes) == ["case:K2", "case:K3", "issue:国土资源_土地征收", "issue:城乡建设_村镇建设",
                                 "person:L1", "person:L2", "petitioner:P2", "unit:A", "unit:B"]
@@ -315,12 +321,12 @@ def test_hubs_are_kept_but_not_expanded(book):
     # ring 1 of K1: P1, OFF, A, B (units), L1 (包案), H1, H2 (handlers), its issue. With a limit of 3
     # distinct neighbours OFF (7), A (7), B (5) and H1 (K1 K2 K3 A: 4) are hubs; L1 adds K2 and GOV,
     # H2 adds K2, the issue adds K3. Without the limit OFF also brings K4 and C.
-    G = investigation_graph(book, around="case:K1", hops=2, role="analyst", hub_limit=3)
+    G = investigation_graph(book, around="case:K1", hops=2, role="trainer", hub_limit=3)
     assert sorted(G.nodes) == sorted(["case:K1", "petitioner:P1", "unit:OFF", "unit:A", "unit:B", "person:L1",
                                       "person:H1", "person:H2", "issue:城乡建设_村镇建设", "case:K2", "unit:GOV",
                                       "case:K3"])
     assert G.graph["not_expanded"] == ["person:H1", "unit:A", "unit:B", "unit:OFF"]
-    full = investigation_graph(book, around="case:K1", hops=2, role="analyst", hub_limit=None)
+    full = investigation_graph(book, around="case:K1", hops=2, role="trainer", hub_limit=None)
     assert set(full.nodes) - set(G.nodes) == {"case:K4", "unit:C"} and full.graph["not_expanded"] == []
     assert G.edges["case:K2", "unit:B", "held"] == full.edges["case:K2", "unit:B", "held"]
 
@@ -328,7 +334,7 @@ def test_hubs_are_kept_but_not_expanded(book):
 @pytest.mark.parametrize("seed", ["unit:U0088", "person:L00250", "issue:国土资源_土地征收"])
 def test_neighbourhood_equals_ego_network_of_whole_graph(generated, generated_graph, seed):
     full = generated_graph
-    near = investigation_graph(generated, around=seed, hops=2, role="analyst", hub_limit=None)
+    near = investigation_graph(generated, around=seed, hops=2, role="trainer", hub_limit=None)
     ego = ego_network(full, seed, 2)
     assert len(near) > 10
     assert set(near.nodes) == set(ego.nodes)
@@ -338,7 +344,7 @@ def test_neighbourhood_equals_ego_network_of_whole_graph(generated, generated_gr
 
 
 def test_paths(book):
-    G = investigation_graph(book, role="analyst")
+    G = investigation_graph(book, role="trainer")
     p = shortest_path(G, "petitioner:P1", "unit:C")
     assert p["step"].max() == 2  # P1 -filed- K1 -registered_by/held- OFF -routed- C
     nodes = [p["source"].iat[0]] + p.drop_duplicates("step")["target"].tolist()

@@ -405,10 +405,19 @@ def investigation_graph(book, *, around: str | None = None, hops: int = 2, role:
     members = _Members(book.cases["case_id"].astype("str"))
     ids: dict[str, pd.Index | None]
     hubs: list[str] = []
+    relabel: dict[str, str] = {}
+    if msk.role == "analyst":
+        # record ids are plain hashes of a record's name, ID, phone and address: the analyst's
+        # graph names records by their keyed stand-ins (Masker.record_id), as the analyst's tables
+        # do, and takes either form in ``around``
+        pids = book.petitioners["petitioner_id"].astype("str").unique()
+        relabel = {pid: msk.record_id(pid) for pid in pids}
     if around is None:
         ids = {k: None for k in NODE_KINDS}
     else:
         seed_kind, seed = split_id(around)
+        if relabel and seed_kind == "petitioner" and seed not in relabel:
+            seed = {v: k for k, v in relabel.items()}.get(seed, seed)
         found, hubs = _neighbourhood(parts, members, seed_kind, seed, max(int(hops), 0), hub_limit)
         ids = dict(found)
 
@@ -453,6 +462,12 @@ def investigation_graph(book, *, around: str | None = None, hops: int = 2, role:
     for e in edge_frames:
         attrs = _records(e.drop(columns=["src", "dst"]))
         G.add_edges_from(zip(e["src"].tolist(), e["dst"].tolist(), e["kind"].tolist(), attrs, strict=True))
+    if relabel:
+        prefix = kind_prefix("petitioner")
+        nodes = [n for n in G.nodes if isinstance(n, str) and n.startswith(prefix)]
+        nx.relabel_nodes(G, {n: prefix + relabel.get(n[len(prefix):], n[len(prefix):]) for n in nodes}, copy=False)
+        if isinstance(around, str) and around.startswith(prefix):
+            G.graph["around"] = prefix + relabel.get(split_id(around)[1], split_id(around)[1])
     return G
 
 
