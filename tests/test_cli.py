@@ -61,6 +61,15 @@ def test_render_as_analyst_writes_pseudonyms_and_passes_the_guard(tmp_path, caps
     assert main(["render", "--notebook", "03_repeat_petitioners", "--data", str(tmp_path / "s"),
                  "--role", "analyst", "--out", str(out)]) == 2
     assert "workbench key new" in capsys.readouterr().err and not out.exists()
+    # the configured role counts as much as --role: an analyst's setting without a key is stopped too
+    before = workbench.get_config()
+    workbench.set_config(role="analyst", pseudonym_key_file=None)
+    try:
+        assert main(["render", "--notebook", "03_repeat_petitioners", "--data", str(tmp_path / "s"),
+                     "--out", str(out)]) == 2
+    finally:
+        workbench.set_config(role=before.role, pseudonym_key_file=before.pseudonym_key_file)
+    assert "workbench key new" in capsys.readouterr().err and not out.exists()
     key = new_key(tmp_path / "k.key")
     assert main(["render", "--notebook", "03_repeat_petitioners", "--data", str(tmp_path / "s"),
                  "--role", "analyst", "--key-file", str(key), "--out", str(out)]) == 0

@@ -138,13 +138,14 @@ def _render(args: argparse.Namespace) -> int:
         jobs = [(nb, Path(args.out) if args.out else root / "out" / nb.with_suffix(".html").name)]
     guard = None
     saved_env = {k: os.environ.get(k) for k in ("WORKBENCH_ROLE", "WORKBENCH_PSEUDONYM_KEY_FILE")}
-    if args.role or args.key_file:
+    import workbench
+
+    role = args.role or workbench.get_config().role
+    if args.role or args.key_file or role != "supervisor":
         # the kernels inherit the role and key (for this command only); a page for anyone but the
         # supervisor is scanned before it is written (names, ID numbers, phones the role may not see)
-        import workbench
         from workbench.privacy import Guard, PrivacyError, masker_for
 
-        role = args.role or workbench.get_config().role
         os.environ["WORKBENCH_ROLE"] = role
         if args.key_file:
             os.environ["WORKBENCH_PSEUDONYM_KEY_FILE"] = str(Path(args.key_file).resolve())
