@@ -408,3 +408,22 @@ def test_categories_and_kpi_rows_on_the_hand_ledger(hand_report, hand_ledger):
     for (kpi, party), row in t.iterrows():
         want = k.loc[(kpi, party, row["count"])]
         assert (row["numerator"], row["denominator"]) == (want["numerator"], want["denominator"])
+
+
+def test_a_one_month_messy_ledger_labels_unknown_channels_and_draws_its_bars(ledger_xlsx):
+    """The conftest's messy export (March 2025 only, one channel 飞鸽传书 outside the vocabulary):
+    the unknown channel is named 不详, not left blank, and the monthly bars are drawn wide (plotly
+    sizes date bars by the gap between x values; one month has none)."""
+    import workbench
+    from workbench.reports.context import open_report
+    from workbench.reports.monthly import monthly_volumes, volume_figure, volumes
+
+    book = workbench.load(ledger_xlsx)
+    r = open_report("monthly", book=book, period="2025-03", role="supervisor", language="zh",
+                    generated_at="2025-12-31")
+    v = volumes(r)
+    assert v["label"].tolist()[0] == "合计" and "不详" in v["label"].tolist() and "" not in v["label"].tolist()
+    assert v.loc[v["label"] == "不详", "channel"].tolist() == ["unknown"]
+    assert int(v["cases"].iloc[0]) == int(v["cases"].iloc[1:].sum())
+    fig = volume_figure(monthly_volumes(r), r)
+    assert fig.data and all(min(t.width) >= 20 * 86_400_000 for t in fig.data)

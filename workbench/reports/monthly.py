@@ -226,7 +226,8 @@ def volumes(r: ReportContext) -> pd.DataFrame:
     rows = [{"channel": "total", "label": r.w("total"), "cases": tot["value"] if tot is not None else 0.0,
              "prev": tot["prev_value"] if tot is not None else np.nan, "yoy_cases": tot["yoy_value"] if tot is not None else np.nan}]
     for ch, v, pv, yv in zip(k["channel"], k["value"], k["prev_value"], k["yoy_value"], strict=True):
-        rows.append({"channel": ch, "label": label("channel", ch, r.language) if ch else r.w("unknown"),
+        known = isinstance(ch, str) and bool(ch) and bool(label("channel", ch, r.language))
+        rows.append({"channel": ch if known else "unknown", "label": label("channel", ch, r.language) if known else r.w("unknown"),
                      "cases": v, "prev": pv, "yoy_cases": yv})
     out = pd.DataFrame(rows)
     out[["cases", "prev", "yoy_cases"]] = out[["cases", "prev", "yoy_cases"]].astype(float).fillna(0.0)
@@ -258,7 +259,10 @@ def volume_figure(data: pd.DataFrame, r: ReportContext) -> go.Figure:
     months = sorted(data["month"].unique())
     for i, lab in enumerate(order):
         d = data.loc[data["label"] == lab].set_index("month")["cases"].reindex(months, fill_value=0)
+        # an explicit width (ms): plotly sizes date bars by the gap between x values, and a ledger
+        # of one month has no gap, which draws its bars one millisecond wide
         fig.add_trace(go.Bar(x=[f"{m}-01" for m in months], y=d.to_numpy().tolist(), name=lab,
+                             width=[24 * 86_400_000] * len(months),
                              marker_color=PALETTE[i % len(PALETTE)],
                              hovertemplate=f"{_e(lab)}：%{{y:,}}<extra></extra>" if not r.en else f"{_e(lab)}: %{{y:,}}<extra></extra>"))
     x0, x1 = _month_axis(r.scope.period)
