@@ -427,3 +427,18 @@ def test_a_one_month_messy_ledger_labels_unknown_channels_and_draws_its_bars(led
     assert int(v["cases"].iloc[0]) == int(v["cases"].iloc[1:].sum())
     fig = volume_figure(monthly_volumes(r), r)
     assert fig.data and all(min(t.width) >= 20 * 86_400_000 for t in fig.data)
+
+
+def test_unit_trend_of_a_unit_with_nothing_due_is_empty_so_no_chart_is_drawn(ledger_xlsx):
+    """On the one-month messy export nothing of 青山县住建局 has come due for 按期办结率: the trend
+    holds no value, and the report writes a note instead of an empty chart."""
+    import workbench
+    from workbench.i18n import text
+    from workbench.reports.context import open_report
+    from workbench.reports.unit import on_time_trend
+
+    r = open_report("unit", book=workbench.load(ledger_xlsx), unit="青山县住建局", period="2025-03",
+                    role="supervisor", language="zh", generated_at="2025-12-31")
+    trend = on_time_trend(r)
+    assert not trend.loc[trend["who"] == "unit", "value"].notna().any()
+    assert "无走势可比" in text("report.unit.note.no_trend", language="zh")

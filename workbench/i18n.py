@@ -1134,6 +1134,8 @@ TEXT.update({
     "report.unit.col.city_parts": ("全市分子/分母", "all units: numerator/denominator"),
     "report.unit.col.gap": ("差距", "gap"),
     "report.unit.cap.kpis": ("{period}主要指标与全市比较（责任单位口径）", "KPIs against all units, {period} (responsible-unit basis)"),
+    "report.unit.note.no_trend": ("按期办结率逐月走势：本单位在这些月份没有到期的信访事项，无走势可比。",
+                                  "On-time rate month by month: none of the unit's cases came due in these months; there is no trend to show."),
     "report.unit.note.kpis": ("按国家信访信息系统口径，只计初件；全市为全部责任单位合计；差距为百分点。",
                               "National system conventions, first petitions only; all units together for comparison; gaps in percentage points."),
     "report.unit.fig.kpis": ("{period}主要指标：本单位与全市", "KPIs, {period}: this unit and all units"),

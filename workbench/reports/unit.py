@@ -186,7 +186,11 @@ def kpis_vs_city(r: ReportContext) -> None:
     show_html(_caption(r.w("unit.cap.kpis", period=s.period_words())) + table_html(t, numeric=list(t.columns[1:]), row_attrs=attrs)
               + _note(r.w("unit.note.kpis")))
     show_figure(unit_kpi_figure(k, r), r.language)
-    show_figure(on_time_figure(on_time_trend(r), r), r.language)
+    trend = on_time_trend(r)
+    if trend.loc[trend["who"] == "unit", "value"].notna().any():
+        show_figure(on_time_figure(trend, r), r.language)
+    else:  # no case of the unit has come due in these months: an empty chart would say nothing
+        show_html(_note(r.w("unit.note.no_trend")))
 
 
 # --------------------------------------------------------------------------- 二、超期件及办理链条
