@@ -109,6 +109,14 @@ def events_csv_gb(tmp_path: Path) -> Path:
     return p
 
 
+@pytest.fixture(scope="session")
+def analyst_key(tmp_path_factory):
+    """One pseudonym key file for the analyst's tests (DESIGN §9: pseudonyms are keyed)."""
+    from workbench.privacy import new_key
+
+    return new_key(tmp_path_factory.mktemp("keys") / "analyst.key")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_config():
     """Tests that change settings (language, role) must not leak them into other tests."""

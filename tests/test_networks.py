@@ -44,16 +44,9 @@ from workbench.networks import (
 )
 
 
-@pytest.fixture(scope="module")
-def analyst_key(tmp_path_factory):
-    """The analyst labels petitioners by keyed pseudonyms (DESIGN §9): one key for this module."""
-    from workbench.privacy import new_key
-
-    return new_key(tmp_path_factory.mktemp("networks") / "analyst.key")
-
-
 @pytest.fixture(autouse=True)
 def _analyst_key(analyst_key):
+    """The analyst labels petitioners by keyed pseudonyms (DESIGN §9)."""
     wb.set_config(pseudonym_key_file=str(analyst_key))
 
 

@@ -44,13 +44,6 @@ def sample_pickle(sample_book, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def analyst_key(tmp_path_factory):
-    from workbench.privacy import new_key
-
-    return new_key(tmp_path_factory.mktemp("keys") / "analyst.key")
-
-
-@pytest.fixture(scope="module")
 def bulletin(sample_pickle, analyst_key, tmp_path_factory):
     """The monthly bulletin of the bundled sample's last complete month, as the analyst sees it."""
     folder = tmp_path_factory.mktemp("reports")

@@ -31,17 +31,10 @@ PA, PB, PC, PD, PE, PF = (f"P00000000{c}a" for c in "abcdef")
 NAMES = ["张三", "张叁", "李四", "王五", "赵六", "钱七", "孙八"]
 
 
-@pytest.fixture(scope="module")
-def key_file(tmp_path_factory):
-    from workbench.privacy import new_key
-
-    return new_key(tmp_path_factory.mktemp("key") / "analyst.key")
-
-
 @pytest.fixture(autouse=True)
-def _analyst_key(key_file):
+def _analyst_key(analyst_key):
     """The analyst sees persons under pseudonyms keyed by a key file (DESIGN §9)."""
-    wb.set_config(pseudonym_key_file=str(key_file))
+    wb.set_config(pseudonym_key_file=str(analyst_key))
 
 
 def alias(pk: str, language: str = "zh") -> str:
@@ -581,14 +574,14 @@ def test_persons_notebook_runs_on_the_sample_and_renders_offline(tmp_path):
     assert len(page) < 10_000_000
 
 
-def test_persons_notebook_for_an_analyst_in_english_shows_no_petitioner_name(tmp_path, key_file, monkeypatch):
+def test_persons_notebook_for_an_analyst_in_english_shows_no_petitioner_name(tmp_path, analyst_key, monkeypatch):
     from pathlib import Path
 
     from workbench.notebooks import run_notebook
     from workbench.sample import write_sample
 
     write_sample(tmp_path / "s", n_cases=1500, seed=3)
-    monkeypatch.setenv("WORKBENCH_PSEUDONYM_KEY_FILE", str(key_file))  # the kernel's analyst needs the key
+    monkeypatch.setenv("WORKBENCH_PSEUDONYM_KEY_FILE", str(analyst_key))  # the kernel's analyst needs the key
     root = Path(__file__).resolve().parents[1]
     nb = run_notebook(root / "notebooks" / "03_repeat_petitioners.ipynb",
                       parameters={"SAMPLE": str(tmp_path / "s"), "LANGUAGE": "en", "ROLE": "analyst", "TOP": 8})
