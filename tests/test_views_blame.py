@@ -345,9 +345,18 @@ def test_explorer_clicks_and_case_pick(explorer):
     e._on_net_click(nodes, SimpleNamespace(point_inds=[k], xs=[], ys=[]), None)
     assert sorted(e.listed) == ["A", "C", "D"]
     mids = e._net_fig.data[2]
-    k = [list(c) for c in mids.customdata].index(["ZR", "ZJ"])
-    e._on_net_click(mids, SimpleNamespace(point_inds=[k], xs=[], ys=[]), None)
+    k_pair = [list(c) for c in mids.customdata].index(["ZR", "ZJ"])
+    e._on_net_click(mids, SimpleNamespace(point_inds=[k_pair], xs=[], ys=[]), None)
     assert e.listed == ["A"]
+    # a click on the Sankey's county → county return link lists its case
+    e._tabs.selected_index = e._tab_kinds.index("flows")
+    link = e._sankey.data[0].link
+    k = [list(c) for c in link.customdata].index(["county", "county", "return"])
+    e._on_sankey_click(e._sankey.data[0], SimpleNamespace(point_inds=[k], xs=[], ys=[]), None)
+    assert e.listed == ["B"]
+    e._on_sankey_click(e._sankey.data[0], SimpleNamespace(point_inds=[], xs=[], ys=[]), None)  # not on a link
+    assert e.listed == ["B"]
+    e._on_net_click(mids, SimpleNamespace(point_inds=[k_pair], xs=[], ys=[]), None)  # list ZR ↔ ZJ's case again
     e._w_cases.value = "A"  # picking it draws its chain and turns to the chain tab
     assert e.case_id == "A" and e._tabs.selected_index == e._tab_kinds.index("chain")
     assert "误转" in e._story.value and "信访件 A" in (e._chain_fig.layout.title.text or "")

@@ -494,12 +494,9 @@ class BlameExplorer(ExplorerShell):
             self.list_node(str(cd[0]))
 
     def _on_sankey_click(self, trace, points, _state) -> None:
-        if not points.point_inds:
-            return
-        i = points.point_inds[0]
-        cd = trace.link.customdata
-        if cd is not None and i < len(cd):
-            self.list_flow(str(cd[i][0]), str(cd[i][1]), str(cd[i][2]))
+        link = self._sankey_link(trace, points)
+        if link is not None:
+            self.list_flow(link[0], link[1], link[2])
 
 
 def _importable(module: str) -> bool:

@@ -76,6 +76,15 @@ class ExplorerShell:
     _build: Callable[[], None]  # every explorer lays out its own widgets
     language: str
 
+    @staticmethod
+    def _sankey_link(trace, points) -> list[str] | None:
+        """The clicked Sankey link's customdata as strings (None when the click was not on a link)."""
+        if not points.point_inds:
+            return None
+        i = points.point_inds[0]
+        cd = trace.link.customdata
+        return [str(x) for x in cd[i]] if cd is not None and i < len(cd) else None
+
     @contextmanager
     def _quietly(self) -> Iterator[None]:
         """Widget values the explorer sets itself, not the user: the change handlers, which check

@@ -463,12 +463,9 @@ class PersonsExplorer(ExplorerShell):
             self.matter_key = str(trace.customdata[points.point_inds[0]][1])
 
     def _on_sankey_click(self, trace, points, _state) -> None:
-        if not points.point_inds:
-            return
-        i = points.point_inds[0]
-        cd = trace.link.customdata
-        if cd is not None and i < len(cd):
-            self.list_flow(str(cd[i][0]), str(cd[i][1]))
+        link = self._sankey_link(trace, points)
+        if link is not None:
+            self.list_flow(link[0], link[1])
 
     def _on_band_click(self, trace, points, _state) -> None:
         if points.point_inds and trace.customdata is not None:
