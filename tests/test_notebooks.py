@@ -8,17 +8,16 @@ import pytest
 
 from workbench.notebooks import external_references, run_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+from .notebook_support import ROOT, in_page, rendered_page
 
 
 @pytest.mark.slow
 def test_start_here_runs_on_bundled_sample_and_renders_offline(tmp_path):
-    out = run_notebook(ROOT / "notebooks" / "00_start_here.ipynb", tmp_path / "start.html")
-    html = out.read_text(encoding="utf-8")
+    html = rendered_page("00_start_here.ipynb", tmp_path / "start.html")
     # the quality account and the figures are in the page
     assert "读入" in html and "隔离" in html
     for title in ("每月信访件数", "信访问题分类前15位", "信访件数按问题属地"):  # figure titles (JSON-escaped in the page)
-        assert title in html or title.encode("unicode_escape").decode() in html, title
+        assert in_page(html, title), title
     # plotly.js is inlined, nothing is fetched from the network
     assert html.count("Plotly.newPlot") >= 3 and "plotly.js v" in html
     assert external_references(html) == []
@@ -36,11 +35,10 @@ def test_start_here_runs_in_english_on_a_small_sample(tmp_path):
 
 @pytest.mark.slow
 def test_delays_notebook_runs_on_bundled_sample_and_renders_offline(tmp_path):
-    out = run_notebook(ROOT / "notebooks" / "01_delays.ipynb", tmp_path / "delays.html")
-    html = out.read_text(encoding="utf-8")
+    html = rendered_page("01_delays.ipynb", tmp_path / "delays.html")
 
     def has(s: str) -> bool:
-        return s in html or s.encode("unicode_escape").decode() in html
+        return in_page(html, s)
 
     for s in ("及时受理率", "按期办结率", "群众满意率", "超期件数", "各环节用时", "超期率排名", "在办件账龄"):
         assert has(s), s

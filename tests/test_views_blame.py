@@ -28,6 +28,8 @@ import workbench as wb
 from workbench.views import blame as V
 from workbench.views.blame_explorer import BlameExplorer, story_html
 
+from .notebook_support import in_page, outputs, rendered_page
+
 AS_OF = "2025-06-30"
 
 
@@ -439,22 +441,14 @@ def test_on_the_sample_the_planted_patterns_show(sample_book):
 # --------------------------------------------------------------------------- the notebook
 
 
-def _outputs(nb) -> str:
-    return "\n".join(str(o.get("data", {})) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
-
-
 @pytest.mark.slow
 def test_blame_notebook_runs_on_the_sample_and_renders_offline(tmp_path):
-    from pathlib import Path
+    from workbench.notebooks import external_references
 
-    from workbench.notebooks import external_references, run_notebook
-
-    root = Path(__file__).resolve().parents[1]
-    out = run_notebook(root / "notebooks" / "02_blame_chains.ipynb", tmp_path / "blame.html")
-    page = out.read_text(encoding="utf-8")
+    page = rendered_page("02_blame_chains.ipynb", tmp_path / "blame.html")
 
     def has(s: str) -> bool:
-        return s in page or s.encode("unicode_escape").decode() in page
+        return in_page(page, s)
 
     for s in ("责任倒查：单位", "责任倒查：包案领导", "责任链条", "转办网络", "案件在各层级间的流向", "催办督办效果",
               "唐婷娜", "青山县住建局", "青山县自然资源局", "界标法"):
@@ -477,7 +471,7 @@ def test_blame_notebook_in_english_on_a_small_sample(tmp_path):
                       parameters={"SAMPLE": str(tmp_path / "s"), "LANGUAGE": "en", "TOP": 8})
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
-    blobs = _outputs(nb)
+    blobs = outputs(nb)
     for s in ("Accountability by unit", "chain of custody and blame", "Transfer network", "Case flows between levels",
               "Does urging help?", "Late days charged", "Caveat"):
         assert s in blobs, s

@@ -20,6 +20,8 @@ import workbench as wb
 from workbench.views import hotspots as H
 from workbench.views.hotspots_explorer import HotspotsExplorer, explore_hotspots
 
+from .notebook_support import in_page, outputs, rendered_page
+
 NAMES = {"339922": "云溪县", "339922100": "云溪县杨林镇", "339902": "临江区", "339902101": "临江区鹤山镇"}
 
 
@@ -305,22 +307,14 @@ def test_on_the_sample_the_planted_spike_shows(sample_book):
     assert len(set(listed) & set(spike["case_ids"])) >= 15
 
 
-def _outputs(nb) -> str:
-    return "\n".join(str(o.get("data", {})) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
-
-
 @pytest.mark.slow
 def test_hotspots_notebook_runs_on_the_sample_and_renders_offline(tmp_path):
-    from pathlib import Path
+    from workbench.notebooks import external_references
 
-    from workbench.notebooks import external_references, run_notebook
-
-    root = Path(__file__).resolve().parents[1]
-    out = run_notebook(root / "notebooks" / "04_hotspots.ipynb", tmp_path / "hot.html")
-    page = out.read_text(encoding="utf-8")
+    page = rendered_page("04_hotspots.ipynb", tmp_path / "hot.html")
 
     def has(s: str) -> bool:
-        return s in page or s.encode("unicode_escape").decode() in page
+        return in_page(page, s)
 
     for s in ("问题分布", "异常激增", "云溪县杨林镇", "2024-01", "预期区间", "恒丰化工", "热点研判台"):
         assert has(s), s
@@ -341,7 +335,7 @@ def test_hotspots_notebook_in_english_on_a_small_sample(tmp_path):
                       parameters={"SAMPLE": str(tmp_path / "s"), "LANGUAGE": "en", "LEVEL": "county", "TOP": 8})
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
-    blobs = _outputs(nb)
+    blobs = outputs(nb)
     for s in ("Where and what", "Keywords by category", "Hotspots explorer"):
         assert s in blobs, s
     assert "热点研判台" not in blobs

@@ -27,6 +27,8 @@ import pytest
 import workbench as wb
 from workbench.views import persons as V
 
+from .notebook_support import in_page, outputs, rendered_page
+
 PA, PB, PC, PD, PE, PF = (f"P00000000{c}a" for c in "abcdef")
 NAMES = ["张三", "张叁", "李四", "王五", "赵六", "钱七", "孙八"]
 
@@ -556,22 +558,14 @@ def test_on_the_sample_the_planted_group_and_long_running_show(sample_book):
     assert flows.loc[(flows["source"] == "county") & (flows["target"] == "city"), "matters"].iloc[0] > 50
 
 
-def _outputs(nb) -> str:
-    return "\n".join(str(o.get("data", {})) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
-
-
 @pytest.mark.slow
 def test_persons_notebook_runs_on_the_sample_and_renders_offline(tmp_path):
-    from pathlib import Path
+    from workbench.notebooks import external_references
 
-    from workbench.notebooks import external_references, run_notebook
-
-    root = Path(__file__).resolve().parents[1]
-    out = run_notebook(root / "notebooks" / "03_repeat_petitioners.ipynb", tmp_path / "persons.html")
-    page = out.read_text(encoding="utf-8")
+    page = rendered_page("03_repeat_petitioners.ipynb", tmp_path / "persons.html")
 
     def has(s: str) -> bool:
-        return s in page or s.encode("unicode_escape").decode() in page
+        return in_page(page, s)
 
     for s in ("仍未化解的信访事项（积案）", "上访老户", "归并的信访人记录及依据", "信访群体", "重复信访事项的层级走向",
               "信访人按件数分档", "重复信访率（按月）", "石门县人民政府", "decide(OVERRIDES"):
@@ -595,7 +589,7 @@ def test_persons_notebook_for_an_analyst_in_english_shows_no_petitioner_name(tmp
                       parameters={"SAMPLE": str(tmp_path / "s"), "LANGUAGE": "en", "ROLE": "analyst", "TOP": 8})
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
-    blobs = _outputs(nb)
+    blobs = outputs(nb)
     for s in ("Matters still open", "Records merged into this person", "Petitioning groups", "Where repeat matters went",
               "Persons by number of cases", "Repeat petition rate by month", "interactive in a running JupyterLab"):
         assert s in blobs, s
